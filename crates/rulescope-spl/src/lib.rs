@@ -1,0 +1,1 @@
+//! SPL parser: see ARCHITECTURE.md.
