@@ -27,6 +27,9 @@ const KNOWN_KEYS: [&str; 9] = [
     "references",
 ];
 
+/// Keys without which a file yields no rule.
+const REQUIRED_KEYS: [&str; 4] = ["id", "title", "logic_format", "logic"];
+
 /// A file's outcome: the rule, if one could be read, and what was noticed on the way.
 pub(crate) struct Parsed {
     pub rule: Option<Rule>,
@@ -49,6 +52,38 @@ pub(crate) fn parse_rule(text: &Arc<str>, mut source: RuleSource) -> Parsed {
             };
         }
     };
+
+    if document.is_empty() {
+        diagnostics.push(
+            Diagnostic::error("not-a-rule", "the file holds no rule: it is empty or only comments")
+                .with_span(Span::new(0, 0))
+                .with_help(format!("an armory rule is a mapping with the keys {}", KNOWN_KEYS.join(", "))),
+        );
+        return Parsed {
+            rule: None,
+            diagnostics,
+        };
+    }
+    let missing: Vec<&str> = REQUIRED_KEYS
+        .into_iter()
+        .filter(|key| !document.contains_key(*key))
+        .collect();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|k| format!("`{k}`")).collect();
+        let (noun, verb) = if missing.len() == 1 { ("key", "is") } else { ("keys", "are") };
+        diagnostics.push(
+            Diagnostic::error(
+                "missing-key",
+                format!("required {noun} {} {verb} missing; the file yields no rule", names.join(", ")),
+            )
+            .with_span(Span::new(0, 0))
+            .with_help(format!("add {} to the rule", missing.iter().map(|k| format!("`{k}:`")).collect::<Vec<_>>().join(", "))),
+        );
+        return Parsed {
+            rule: None,
+            diagnostics,
+        };
+    }
 
     for (key, value) in &document {
         if !KNOWN_KEYS.contains(&key.as_str()) {
@@ -162,8 +197,13 @@ fn yaml_error(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
         Some(cut) => message[..cut].to_owned(),
         None => message,
     };
-    let mut diagnostic = Diagnostic::error("yaml-syntax", format!("invalid YAML: {message}"))
-        .with_help("fix the YAML syntax; the file is skipped until then");
+    let help = if message.contains("quoted scalar") {
+        "a quote opened on this line or above may be unclosed; the file is skipped until it is fixed"
+    } else {
+        "fix the YAML syntax; the file is skipped until then"
+    };
+    let mut diagnostic =
+        Diagnostic::error("yaml-syntax", format!("invalid YAML: {message}")).with_help(help);
     if let Some(location) = error.location() {
         let index = rulescope_model::LineIndex::new(text);
         let line = usize::try_from(location.line()).unwrap_or(usize::MAX);
@@ -189,20 +229,9 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn missing(&mut self, key: &str, error: bool) {
-        let diagnostic = if error {
-            Diagnostic::error(
-                "missing-key",
-                format!("required key `{key}` is missing; the file yields no rule"),
-            )
-        } else {
-            Diagnostic::warning(
-                "missing-key",
-                format!("key `{key}` is missing; read as empty"),
-            )
-        };
+    fn missing(&mut self, key: &str) {
         self.diagnostics.push(
-            diagnostic
+            Diagnostic::warning("missing-key", format!("key `{key}` is missing; read as empty"))
                 .with_span(Span::new(0, 0))
                 .with_help(format!("add `{key}:` to the rule")),
         );
@@ -223,10 +252,8 @@ impl Reader<'_> {
     }
 
     fn required_string(&mut self, key: &str) -> Option<String> {
-        let Some(value) = self.document.get(key) else {
-            self.missing(key, true);
-            return None;
-        };
+        // Presence was checked before reading.
+        let value = self.document.get(key)?;
         let text = self.scalar_text(value).filter(|t| !t.trim().is_empty());
         if text.is_none() {
             let found = match &value.value {
@@ -262,7 +289,7 @@ impl Reader<'_> {
 
     fn optional_string(&mut self, key: &str) -> String {
         let Some(value) = self.document.get(key) else {
-            self.missing(key, false);
+            self.missing(key);
             return String::new();
         };
         match self.scalar_text(value) {
@@ -297,7 +324,7 @@ impl Reader<'_> {
     /// A list of strings, accepting null, a lone scalar and nested lists (each with a warning).
     fn string_list(&mut self, key: &str) -> Vec<(String, Span)> {
         let Some(value) = self.document.get(key) else {
-            self.missing(key, false);
+            self.missing(key);
             return Vec::new();
         };
         let mut items = Vec::new();
