@@ -55,9 +55,15 @@ pub(crate) fn parse_rule(text: &Arc<str>, mut source: RuleSource) -> Parsed {
 
     if document.is_empty() {
         diagnostics.push(
-            Diagnostic::error("not-a-rule", "the file holds no rule: it is empty or only comments")
-                .with_span(Span::new(0, 0))
-                .with_help(format!("an armory rule is a mapping with the keys {}", KNOWN_KEYS.join(", "))),
+            Diagnostic::error(
+                "not-a-rule",
+                "the file holds no rule: it is empty or only comments",
+            )
+            .with_span(Span::new(0, 0))
+            .with_help(format!(
+                "an armory rule is a mapping with the keys {}",
+                KNOWN_KEYS.join(", ")
+            )),
         );
         return Parsed {
             rule: None,
@@ -70,14 +76,28 @@ pub(crate) fn parse_rule(text: &Arc<str>, mut source: RuleSource) -> Parsed {
         .collect();
     if !missing.is_empty() {
         let names: Vec<String> = missing.iter().map(|k| format!("`{k}`")).collect();
-        let (noun, verb) = if missing.len() == 1 { ("key", "is") } else { ("keys", "are") };
+        let (noun, verb) = if missing.len() == 1 {
+            ("key", "is")
+        } else {
+            ("keys", "are")
+        };
         diagnostics.push(
             Diagnostic::error(
                 "missing-key",
-                format!("required {noun} {} {verb} missing; the file yields no rule", names.join(", ")),
+                format!(
+                    "required {noun} {} {verb} missing; the file yields no rule",
+                    names.join(", ")
+                ),
             )
             .with_span(Span::new(0, 0))
-            .with_help(format!("add {} to the rule", missing.iter().map(|k| format!("`{k}:`")).collect::<Vec<_>>().join(", "))),
+            .with_help(format!(
+                "add {} to the rule",
+                missing
+                    .iter()
+                    .map(|k| format!("`{k}:`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         );
         return Parsed {
             rule: None,
@@ -231,9 +251,12 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn missing(&mut self, key: &str) {
         self.diagnostics.push(
-            Diagnostic::warning("missing-key", format!("key `{key}` is missing; read as empty"))
-                .with_span(Span::new(0, 0))
-                .with_help(format!("add `{key}:` to the rule")),
+            Diagnostic::warning(
+                "missing-key",
+                format!("key `{key}` is missing; read as empty"),
+            )
+            .with_span(Span::new(0, 0))
+            .with_help(format!("add `{key}:` to the rule")),
         );
     }
 

@@ -38,13 +38,21 @@ fn ids_with(report: &LoadReport, code: &str) -> Vec<String> {
 #[test]
 fn every_armory_rule_loads_and_every_quirk_is_warned() {
     let Some(root) = armory() else { return };
-    let report = load_paths(&[root.clone()]);
+    let report = load_paths(std::slice::from_ref(&root));
 
     assert_eq!(report.files_read, 1_898);
     assert_eq!(report.rules.len(), 1_898);
     assert_eq!(report.errors(), 0, "{:#?}", report.diagnostics.first());
-    let splunk = report.rules.iter().filter(|r| r.logic_format == LogicFormat::Splunk).count();
-    let snowflake = report.rules.iter().filter(|r| r.logic_format == LogicFormat::Snowflake).count();
+    let splunk = report
+        .rules
+        .iter()
+        .filter(|r| r.logic_format == LogicFormat::Splunk)
+        .count();
+    let snowflake = report
+        .rules
+        .iter()
+        .filter(|r| r.logic_format == LogicFormat::Snowflake)
+        .count();
     assert_eq!((splunk, snowflake), (1_466, 432));
     let use_cases: BTreeSet<&str> = report.rules.iter().map(|r| r.use_case.as_str()).collect();
     assert_eq!(use_cases.len(), 789);
@@ -74,11 +82,21 @@ fn every_armory_rule_loads_and_every_quirk_is_warned() {
     .collect();
     assert_eq!(by_code, expected);
 
-    assert_eq!(ids_with(&report, "nested-list"), ["36445.64209", "44900.89982"]);
-    assert_eq!(ids_with(&report, "scalar-for-list"), ["19348.33710", "5716.5989"]);
+    assert_eq!(
+        ids_with(&report, "nested-list"),
+        ["36445.64209", "44900.89982"]
+    );
+    assert_eq!(
+        ids_with(&report, "scalar-for-list"),
+        ["19348.33710", "5716.5989"]
+    );
     assert_eq!(ids_with(&report, "category-spelling"), ["5716.5989"]);
     // 165 null `references`, one null `technique_id`, one null `data_category`.
-    let null_refs = report.rules.iter().filter(|r| r.references.is_empty()).count();
+    let null_refs = report
+        .rules
+        .iter()
+        .filter(|r| r.references.is_empty())
+        .count();
     assert_eq!(null_refs, 165);
     let nulls = ids_with(&report, "null-value");
     assert!(nulls.contains(&"9050.16106".to_owned()));
@@ -90,10 +108,21 @@ fn every_armory_rule_loads_and_every_quirk_is_warned() {
         .filter(|d| d.diagnostic.code == "duplicate-id")
         .map(|d| d.diagnostic.message.as_str())
         .collect();
-    for id in ["18093.30444", "18093.30599", "18093.30601", "18093.30602", "18093.37733"] {
-        let message = duplicates.iter().find(|m| m.starts_with(&format!("id {id} ")));
+    for id in [
+        "18093.30444",
+        "18093.30599",
+        "18093.30601",
+        "18093.30602",
+        "18093.37733",
+    ] {
+        let message = duplicates
+            .iter()
+            .find(|m| m.starts_with(&format!("id {id} ")));
         let message = message.unwrap_or_else(|| panic!("no duplicate-id warning for {id}"));
-        assert!(message.contains("2 files with identical content"), "{message}");
+        assert!(
+            message.contains("2 files with identical content"),
+            "{message}"
+        );
         // Both copies are kept.
         assert_eq!(report.rules.iter().filter(|r| r.id == id).count(), 2);
     }
@@ -118,14 +147,24 @@ fn normalised_values_of_known_rules() {
     assert_eq!(psexec.techniques.len(), 2);
     assert_eq!(psexec.techniques[0].tactic, "execution");
     assert_eq!(psexec.techniques[0].technique, "system services");
-    assert_eq!(psexec.techniques[0].sub_technique.as_deref(), Some("service execution"));
+    assert_eq!(
+        psexec.techniques[0].sub_technique.as_deref(),
+        Some("service execution")
+    );
     assert_eq!(psexec.techniques[1].sub_technique, None);
     assert_eq!(psexec.data_categories, ["Windows event logs"]);
     // YAML folds the multi-line logic into one line.
-    assert!(psexec.logic.starts_with("`get_endpoint_data` `get_endpoint_data_winevent`"));
+    assert!(
+        psexec
+            .logic
+            .starts_with("`get_endpoint_data` `get_endpoint_data_winevent`")
+    );
     assert!(!psexec.logic.contains('\n'));
     let span = psexec.source.logic_span.expect("logic span");
-    assert!(span.slice(&psexec.source.text).starts_with("'`get_endpoint_data`"));
+    assert!(
+        span.slice(&psexec.source.text)
+            .starts_with("'`get_endpoint_data`")
+    );
 
     assert_eq!(rule("19348.33710").technique_ids, ["T1003"]);
     assert_eq!(rule("44900.89982").technique_ids, ["T1185"]);
@@ -135,9 +174,18 @@ fn normalised_values_of_known_rules() {
     assert_eq!(rule("5716.5989").data_categories, ["Azure activity logs"]);
 
     // Odd file names load like any other: `$`, `|`, parentheses, an en dash, a space.
-    for needle in ["admin$_share", "exe|msi|bat", "apply_al(avl_r7397)", "2022–31656", "waf .yml"] {
+    for needle in [
+        "admin$_share",
+        "exe|msi|bat",
+        "apply_al(avl_r7397)",
+        "2022–31656",
+        "waf .yml",
+    ] {
         assert!(
-            report.rules.iter().any(|r| r.source.relative_path.contains(needle)),
+            report
+                .rules
+                .iter()
+                .any(|r| r.source.relative_path.contains(needle)),
             "no rule file with {needle:?} in its path"
         );
     }

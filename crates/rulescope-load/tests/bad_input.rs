@@ -66,7 +66,10 @@ fn unclosed_quote_is_reported_with_a_hint() {
     let text = only_error(&report);
     assert!(text.contains("bad.yml:4:9"), "{text}");
     assert!(text.contains("4 | logic: 'x'"), "{text}");
-    assert!(text.contains("help: a quote opened on this line or above may be unclosed"), "{text}");
+    assert!(
+        text.contains("help: a quote opened on this line or above may be unclosed"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -78,7 +81,9 @@ fn invalid_utf8_names_the_byte() {
     let report = load(dir.path());
     let text = only_error(&report);
     assert!(
-        text.contains("error[not-utf8]: file is not valid UTF-8 (byte 20 starts an invalid sequence)"),
+        text.contains(
+            "error[not-utf8]: file is not valid UTF-8 (byte 20 starts an invalid sequence)"
+        ),
         "{text}"
     );
     assert!(text.contains("bad.yml:2:11"), "{text}");
@@ -95,7 +100,9 @@ fn missing_required_key_names_the_key() {
     let report = load(dir.path());
     let text = only_error(&report);
     assert!(
-        text.contains("error[missing-key]: required key `logic` is missing; the file yields no rule"),
+        text.contains(
+            "error[missing-key]: required key `logic` is missing; the file yields no rule"
+        ),
         "{text}"
     );
     assert!(text.contains("bad.yml:1:1"), "{text}");
@@ -126,7 +133,9 @@ fn oversized_file_is_refused_before_reading() {
     let report = load_paths_with(&[dir.path().to_path_buf()], &options, &|_| {});
     let text = only_error(&report);
     assert!(
-        text.contains("error[file-too-large]: file is 2048 bytes, over the 1024 byte limit for a rule file"),
+        text.contains(
+            "error[file-too-large]: file is 2048 bytes, over the 1024 byte limit for a rule file"
+        ),
         "{text}"
     );
     assert!(text.contains("bad.yml"), "{text}");
@@ -146,8 +155,15 @@ fn not_a_mapping_is_an_error_not_a_panic() {
         let dir = corpus_with(bad);
         let report = load(dir.path());
         only_error(&report);
-        let error = report.diagnostics.iter().find(|d| d.diagnostic.severity == Severity::Error);
-        assert_eq!(error.map(|d| d.diagnostic.code.as_ref()), Some(code), "{bad:?}");
+        let error = report
+            .diagnostics
+            .iter()
+            .find(|d| d.diagnostic.severity == Severity::Error);
+        assert_eq!(
+            error.map(|d| d.diagnostic.code.as_ref()),
+            Some(code),
+            "{bad:?}"
+        );
     }
 }
 
@@ -155,22 +171,44 @@ fn not_a_mapping_is_an_error_not_a_panic() {
 fn quirks_are_normalised_with_warnings() {
     let quirky = GOOD_RULE
         .replace("'1.1'", "6.10")
-        .replace("technique_id:\n- T1033\n", "technique_id: [[T1033], T1087]\n")
-        .replace("references:\n- https://example.org/whoami\n", "references: https://example.org/x\n")
+        .replace(
+            "technique_id:\n- T1033\n",
+            "technique_id: [[T1033], T1087]\n",
+        )
+        .replace(
+            "references:\n- https://example.org/whoami\n",
+            "references: https://example.org/x\n",
+        )
         .replace("data_category:\n- EDR Logs\n", "data_category:\n");
     let dir = corpus_with(quirky.as_bytes());
     let report = load(dir.path());
     assert_eq!(report.rules.len(), 2);
     assert_eq!(report.errors(), 0);
-    let rule = report.rules.iter().find(|r| r.id == "6.10").expect("quirky rule kept");
+    let rule = report
+        .rules
+        .iter()
+        .find(|r| r.id == "6.10")
+        .expect("quirky rule kept");
     // An unquoted id keeps its spelling: 6.10 must not become the float 6.1.
     assert_eq!(rule.use_case, "6");
     assert_eq!(rule.technique_ids, ["T1033", "T1087"]);
     assert_eq!(rule.references, ["https://example.org/x"]);
     assert!(rule.data_categories.is_empty());
-    let mut codes: Vec<&str> = report.diagnostics.iter().map(|d| d.diagnostic.code.as_ref()).collect();
+    let mut codes: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.diagnostic.code.as_ref())
+        .collect();
     codes.sort_unstable();
-    assert_eq!(codes, ["nested-list", "null-value", "scalar-for-list", "unquoted-scalar"]);
+    assert_eq!(
+        codes,
+        [
+            "nested-list",
+            "null-value",
+            "scalar-for-list",
+            "unquoted-scalar"
+        ]
+    );
 }
 
 #[test]
