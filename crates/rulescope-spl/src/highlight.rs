@@ -96,6 +96,7 @@ impl Tokens<'_> {
         let mut lx = Lexer::new(self.src.as_bytes(), start, end);
         let mut mode = Mode::Search;
         let mut raw_after_options = false;
+        let mut name_is_regex = false;
         let first = lx.clone().next(Mode::Search);
         let explicit_search = first.kind == Tk::Word
             && self.src[first.start..first.end].eq_ignore_ascii_case("search");
@@ -109,7 +110,11 @@ impl Tokens<'_> {
             lx.pos = first.start + name_len;
             match name.as_str() {
                 "where" | "eval" => mode = Mode::Expr,
-                "rex" | "regex" => raw_after_options = true,
+                "rex" => raw_after_options = true,
+                "regex" => {
+                    raw_after_options = true;
+                    name_is_regex = true;
+                }
                 _ => {}
             }
         }
@@ -119,17 +124,25 @@ impl Tokens<'_> {
                 break;
             }
             if raw_after_options {
-                let (k, eq) = {
-                    let mut l2 = lx.clone();
-                    (t, l2.next(Mode::Search))
-                };
+                let eq = lx.clone().next(Mode::Search);
                 let option =
-                    k.kind == Tk::Word && matches!(eq.kind, Tk::Eq | Tk::Ne) && eq.start == k.end;
+                    t.kind == Tk::Word && matches!(eq.kind, Tk::Eq | Tk::Ne) && eq.start == t.end;
                 if !option {
                     let raw_end = self.src[t.start..end].trim_end().len() + t.start;
                     self.push(TokenKind::Regex, t.start, raw_end);
                     break;
                 }
+                self.push(TokenKind::Word, t.start, t.end);
+                let eq = lx.next(Mode::Search);
+                self.push(TokenKind::Operator, eq.start, eq.end);
+                // `regex field="..."`: the value is the pattern; rex options take a value.
+                if name_is_regex {
+                    continue;
+                }
+                let value = lx.next(Mode::Search);
+                let kind = self.classify(value, &lx, mode);
+                self.push(kind, value.start, value.end);
+                continue;
             }
             if t.kind == Tk::Bracket && depth < MAX_DEPTH {
                 self.push(TokenKind::Punct, t.start, t.start + 1);
