@@ -2,3 +2,4 @@
 //! know about them. See `report` for the output contract.
 
 pub mod report;
+pub mod spl;
