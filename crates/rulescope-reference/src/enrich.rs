@@ -115,7 +115,9 @@ static LABELS: LazyLock<Regex> = LazyLock::new(|| {
         // Atomics T1021.002 Test#3 | Atomic 1003.002 Test #1 | Atomics T1489 #Test2 |
         // Atomics Test T1518.001 Test #6 | Atomic Test #3: T1548.002 | Atomic Test T1040 - Test #1
         // | Atomics T1059 Tests #1, #2, #3
-        r"|(?P<atomic>\batomics?(?:\s+test(?:\s*#\s*(?P<pre>\d+)\s*:)?)?\s+T?(?P<tid>\d{4}(?:\.\d{3})?)\b",
+        // The capitalised form also matches glued to the word before (`VawtrakAtomics T1056.001`),
+        // and the id may run into `Test` (`T1003.003Test #1`).
+        r"|(?P<atomic>(?:\batomics?|(?-i:Atomics?))(?:\s+test(?:\s*#\s*(?P<pre>\d+)\s*:)?)?\s+T?(?P<tid>\d{4}(?:\.\d{3})?)",
         r"(?:\s*-?\s*(?:tests?\s*#?\s*(?P<nums>\d+(?:\s*,\s*#?\s*\d+)*)|#\s*test\s*(?P<hash>\d+)))?)",
         r"|(?P<hashtag>\B#[a-z][a-z0-9_]*)",
         r"|(?P<lolbas>living\s+off\s+the\s+land\s+binar(?:y|ies)\s+and\s+scripts\s*\(lolbas\)(?:\s*\(lolbins?\))?",
@@ -162,19 +164,14 @@ pub fn enrich(description: &str) -> Enrichment {
             Label::Actors => push_unique(&mut enrichment.threat_actors, attributions(body)),
             Label::Software => push_unique(&mut enrichment.software, attributions(body)),
             Label::Vulnerabilities => {
-                let entries = split_list(body).map(str::to_owned);
+                let entries = split_list(body).into_iter();
                 push_unique(
                     &mut enrichment.vulnerabilities,
                     entries.filter(|e| !CVE.is_match(e)),
                 );
             }
-            Label::Campaigns => {
-                push_unique(
-                    &mut enrichment.campaigns,
-                    split_list(body).map(str::to_owned),
-                );
-            }
-            Label::Tags => push_unique(&mut enrichment.tags, split_list(body).map(str::to_owned)),
+            Label::Campaigns => push_unique(&mut enrichment.campaigns, split_list(body)),
+            Label::Tags => push_unique(&mut enrichment.tags, split_list(body)),
             Label::Atomic | Label::Hashtag | Label::Lotl(_) | Label::BareLolbas => {
                 match label.label {
                     Label::Hashtag => push_unique(
@@ -304,13 +301,15 @@ fn trim_separators(text: &str) -> &str {
     }
 }
 
-/// Splits a list on commas outside parentheses, dropping empty entries and list-end
-/// punctuation.
-fn split_list(text: &str) -> impl Iterator<Item = &str> {
+/// Splits a list on commas (and `. `) outside parentheses, dropping empty entries and
+/// list-end punctuation. An entry of digits only continues the one before: the corpus has
+/// `TA,505` and `APT, 29` for TA505 and APT29.
+fn split_list(text: &str) -> Vec<String> {
     let mut depth = 0usize;
     let mut start = 0;
     let mut pieces = Vec::new();
-    for (i, c) in text.char_indices() {
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
@@ -318,23 +317,35 @@ fn split_list(text: &str) -> impl Iterator<Item = &str> {
                 pieces.push(&text[start..i]);
                 start = i + 1;
             }
+            '.' if depth == 0 && chars.peek().is_some_and(|(_, next)| next.is_whitespace()) => {
+                pieces.push(&text[start..i]);
+                start = i + 1;
+            }
             _ => {}
         }
     }
     pieces.push(&text[start..]);
-    pieces
-        .into_iter()
-        .map(|p| trim_separators(p.trim_end_matches(['.', ',', ';'])))
-        .filter(|p| !p.is_empty())
+    let mut entries: Vec<String> = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        let piece = trim_separators(piece.trim_end_matches(['.', ',', ';']));
+        match entries.last_mut() {
+            Some(last) if !piece.is_empty() && piece.bytes().all(|b| b.is_ascii_digit()) => {
+                last.push_str(piece);
+            }
+            _ if !piece.is_empty() => entries.push(piece.to_owned()),
+            _ => {}
+        }
+    }
+    entries
 }
 
 /// `APT28 (aka.Fancy Bear, Fighting Ursa), Cadet Blizzard` → APT28 with two aliases, and
 /// Cadet Blizzard.
 fn attributions(list: &str) -> impl Iterator<Item = Attribution> {
-    split_list(list).map(|entry| {
+    split_list(list).into_iter().map(|entry| {
         let mut name = String::new();
         let mut aliases = Vec::new();
-        let mut rest = entry;
+        let mut rest = entry.as_str();
         while let Some(open) = rest.find('(') {
             name.push_str(&rest[..open]);
             let inner = &rest[open + 1..];
@@ -343,8 +354,10 @@ fn attributions(list: &str) -> impl Iterator<Item = Attribution> {
             rest = inner.get(close + 1..).unwrap_or("");
         }
         name.push_str(rest);
+        // `Gamaredon Group/Shuckworm,/Armageddon` leaves a stray slash on an entry.
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
         Attribution {
-            name: name.split_whitespace().collect::<Vec<_>>().join(" "),
+            name: name.trim_matches(['/', ' ']).to_owned(),
             aliases,
         }
     })
@@ -488,6 +501,7 @@ mod tests {
             ("Atomics Test T1518.001 Test #6", "T1518.001", &[6]),
             ("Atomic Test #3: T1548.002", "T1548.002", &[3]),
             ("Atomic Test T1040 - Test #1", "T1040", &[1]),
+            ("Atomics T1003.003Test #1", "T1003.003", &[1]),
         ];
         for (text, id, numbers) in cases {
             let e = enrich(&format!("Prose. {text}"));
@@ -500,6 +514,9 @@ mod tests {
         let merged = enrich("X -- Atomics T1047 Test#7 Atomics T1047 Test#8 Atomics T1105 Test#9");
         assert_eq!(merged.atomic_tests.len(), 2);
         assert_eq!(merged.atomic_tests[0].test_numbers, [7, 8]);
+        let glued = enrich("X - Software Association: Vawtrak, VawtrakAtomics T1056.001 Test #1");
+        assert_eq!(names(&glued.software), ["Vawtrak"]);
+        assert_eq!(glued.atomic_tests[0].technique_id, "T1056.001");
         // "Atomic Stealer" is malware, not a test.
         assert!(
             enrich("Threat actors such as Atomic Stealer abuse it.")

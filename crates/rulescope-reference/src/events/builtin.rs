@@ -53,7 +53,7 @@ pub(super) const EVENTS: &[Row] = rows![
         4624: "An account was successfully logged on.",
         4625: "An account failed to log on.",
         4634: "An account was logged off.",
-        4647: "User initiated logoff.",
+        4647: "User initiated logoff",
         4648: "A logon was attempted using explicit credentials.",
         4656: "A handle to an object was requested.",
         4657: "A registry value was modified.",
@@ -111,7 +111,19 @@ pub(super) const EVENTS: &[Row] = rows![
         7040: "The start type of the %1 service was changed from %2 to %3.",
         7045: "A service was installed in the system.",
     ],
+    // The message of 1000 runs over several lines; its first names the faulting program.
+    ("Application Error", "Application Error", "Application") => [
+        1000: "Faulting application name: %1, version: %2, time stamp: 0x%3",
+    ],
+    ("MSSQLSERVER", "MSSQLSERVER", "Application") => [
+        15457: "Configuration option '%1' changed from %2 to %3. Run the RECONFIGURE statement to install.",
+        33205: "Audit event: %1.",
+    ],
+    ("User32", "User32", "System") => [
+        1074: "The process %1 has initiated the %5 of computer %2 on behalf of user %7 for the following reason: %3",
+    ],
     ("MsiInstaller", "MsiInstaller", "Application") => [
+        1033: "Windows Installer installed the product.",
         1040: "Beginning a Windows Installer transaction: %1. Client Process Id: %2.",
         1042: "Ending a Windows Installer transaction: %1. Client Process Id: %2.",
     ],
