@@ -98,6 +98,7 @@ struct StixObject {
 
 #[derive(Deserialize)]
 struct ExternalReference {
+    #[serde(default)]
     source_name: String,
     external_id: Option<String>,
     url: Option<String>,
