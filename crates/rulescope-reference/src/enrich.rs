@@ -87,20 +87,17 @@ pub struct Enrichment {
     pub notes: Vec<String>,
 }
 
-/// The kinds of label, in the order of the alternatives of [`LABELS`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The kinds of label.
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Label {
     Actors,
     Software,
     Vulnerabilities,
     Campaigns,
     Tags,
-    Atomic,
+    Atomic(AtomicTest),
     Hashtag,
     Lotl(LivingOffTheLand),
-    /// `LOLBAS` on its own is a label only where nothing but labels follows; in prose
-    /// ("documented in the LOLBAS project") it is a word.
-    BareLolbas,
 }
 
 /// Every label in one pass. Headers (`...:`) introduce a list that runs to the next
@@ -144,7 +141,9 @@ struct Found {
     label: Label,
     start: usize,
     end: usize,
-    atomic: Option<AtomicTest>,
+    /// A `LOLBAS` on its own: a label only where nothing but labels follows; in prose
+    /// ("documented in the LOLBAS project") it is a word.
+    bare: bool,
 }
 
 /// Splits a description into its summary and labelled facts.
@@ -160,7 +159,7 @@ pub fn enrich(description: &str) -> Enrichment {
     for (i, label) in found.iter().enumerate() {
         let next = found.get(i + 1).map_or(description.len(), |f| f.start);
         let body = trim_separators(&description[label.end..next]);
-        match label.label {
+        match &label.label {
             Label::Actors => push_unique(&mut enrichment.threat_actors, attributions(body)),
             Label::Software => push_unique(&mut enrichment.software, attributions(body)),
             Label::Vulnerabilities => {
@@ -172,35 +171,23 @@ pub fn enrich(description: &str) -> Enrichment {
             }
             Label::Campaigns => push_unique(&mut enrichment.campaigns, split_list(body)),
             Label::Tags => push_unique(&mut enrichment.tags, split_list(body)),
-            Label::Atomic | Label::Hashtag | Label::Lotl(_) | Label::BareLolbas => {
-                match label.label {
-                    Label::Hashtag => push_unique(
-                        &mut enrichment.tags,
-                        std::iter::once(description[label.start + 1..label.end].to_owned()),
-                    ),
-                    Label::Lotl(project) => {
-                        push_unique(
-                            &mut enrichment.living_off_the_land,
-                            std::iter::once(project),
-                        );
-                    }
-                    Label::BareLolbas => push_unique(
-                        &mut enrichment.living_off_the_land,
-                        std::iter::once(LivingOffTheLand::Lolbas),
-                    ),
-                    _ => {}
-                }
-                if let Some(atomic) = &label.atomic {
-                    add_atomic(&mut enrichment.atomic_tests, atomic);
-                }
-                // An item label ends where its match ends: anything before the next label is prose.
-                if !body.is_empty() {
-                    enrichment.notes.push(body.to_owned());
-                }
+            Label::Atomic(atomic) => add_atomic(&mut enrichment.atomic_tests, atomic),
+            Label::Hashtag => {
+                let tag = description[label.start + 1..label.end].to_owned();
+                push_unique(&mut enrichment.tags, [tag]);
             }
+            Label::Lotl(project) => push_unique(&mut enrichment.living_off_the_land, [*project]),
+        }
+        // A list runs to the next label; after a single item, text up to the next label is prose.
+        let is_item = matches!(
+            label.label,
+            Label::Atomic(_) | Label::Hashtag | Label::Lotl(_)
+        );
+        if is_item && !body.is_empty() {
+            enrichment.notes.push(body.to_owned());
         }
     }
-    // CVE ids in prose count as much as labelled ones; labelled ones come first.
+    // CVE ids in prose count as much as labelled ones; other labelled entries follow them.
     let mut cves: Vec<String> = CVE
         .captures_iter(description)
         .map(|c| format!("CVE-{}-{}", &c[1], &c[2]))
@@ -219,31 +206,6 @@ fn find_labels(text: &str) -> Vec<Found> {
     for caps in LABELS.captures_iter(text) {
         let Some(whole) = caps.get(0) else { continue };
         let group = |name: &str| caps.name(name).is_some();
-        let label = if group("actors") {
-            Label::Actors
-        } else if group("software") {
-            Label::Software
-        } else if group("vulns") {
-            Label::Vulnerabilities
-        } else if group("campaigns") {
-            Label::Campaigns
-        } else if group("tags") {
-            Label::Tags
-        } else if group("atomic") {
-            Label::Atomic
-        } else if group("hashtag") {
-            Label::Hashtag
-        } else if group("lolbas") {
-            Label::Lotl(LivingOffTheLand::Lolbas)
-        } else if group("lolrmm") {
-            Label::Lotl(LivingOffTheLand::Lolrmm)
-        } else if group("gtfobins") {
-            Label::Lotl(LivingOffTheLand::Gtfobins)
-        } else if group("lots") {
-            Label::Lotl(LivingOffTheLand::Lots)
-        } else {
-            Label::BareLolbas
-        };
         let atomic = caps.name("tid").map(|id| {
             let numbers = ["pre", "nums", "hash"]
                 .iter()
@@ -256,17 +218,42 @@ fn find_labels(text: &str) -> Vec<Found> {
                 test_numbers: numbers,
             }
         });
+        let label = if let Some(atomic) = atomic {
+            Label::Atomic(atomic)
+        } else if group("actors") {
+            Label::Actors
+        } else if group("software") {
+            Label::Software
+        } else if group("vulns") {
+            Label::Vulnerabilities
+        } else if group("campaigns") {
+            Label::Campaigns
+        } else if group("tags") {
+            Label::Tags
+        } else if group("hashtag") {
+            Label::Hashtag
+        } else if group("lolbas") {
+            Label::Lotl(LivingOffTheLand::Lolbas)
+        } else if group("lolrmm") {
+            Label::Lotl(LivingOffTheLand::Lolrmm)
+        } else if group("gtfobins") {
+            Label::Lotl(LivingOffTheLand::Gtfobins)
+        } else if group("lots") {
+            Label::Lotl(LivingOffTheLand::Lots)
+        } else {
+            Label::Lotl(LivingOffTheLand::Lolbas)
+        };
         found.push(Found {
             label,
             start: whole.start(),
             end: whole.end(),
-            atomic,
+            bare: group("bare"),
         });
     }
     // A bare `LOLBAS` followed by prose is a word of the prose, not a tag. Check from the
     // end so a run of tags (`LOLBAS -- LOLBAS`) is judged against what follows it.
     for i in (0..found.len()).rev() {
-        if found[i].label == Label::BareLolbas {
+        if found[i].bare {
             let next = found.get(i + 1).map_or(text.len(), |f| f.start);
             if !trim_separators(&text[found[i].end..next]).is_empty() {
                 found.remove(i);

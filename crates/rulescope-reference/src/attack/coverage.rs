@@ -60,10 +60,6 @@ impl Named<'_> {
     }
 }
 
-fn finding(severity: Severity, code: &'static str, message: String) -> Diagnostic {
-    Diagnostic::new(severity, code, message)
-}
-
 impl AttackCatalog {
     /// The coverage table of a rule and the findings about its ATT&CK metadata.
     pub fn coverage(&self, rule: &Rule) -> Coverage {
@@ -129,7 +125,7 @@ impl AttackCatalog {
                         }
                     } else if !unknown_reported.contains(&tactic_name) {
                         unknown_reported.push(tactic_name);
-                        diagnostics.push(finding(
+                        diagnostics.push(Diagnostic::new(
                             Severity::Warning,
                             "attack-tactic-unknown",
                             format!("tactic `{tactic_name}` is not an {} tactic", self.label()),
@@ -151,7 +147,7 @@ impl AttackCatalog {
                     self.tactic_names(&technique.tactics)
                 );
                 if !diagnostics.iter().any(|d| d.message == message) {
-                    diagnostics.push(finding(
+                    diagnostics.push(Diagnostic::new(
                         Severity::Warning,
                         "attack-tactic-mismatch",
                         message,
@@ -238,7 +234,7 @@ impl AttackCatalog {
             }
             if !found {
                 diagnostics.push(
-                    finding(
+                    Diagnostic::new(
                         Severity::Warning,
                         "attack-id-unlisted",
                         format!(
@@ -255,7 +251,7 @@ impl AttackCatalog {
                 );
             }
             if technique.revoked && !listed.iter().any(|l| l.id == technique.id) {
-                diagnostics.push(finding(
+                diagnostics.push(Diagnostic::new(
                     Severity::Note,
                     "attack-name-outdated",
                     format!(
@@ -293,7 +289,7 @@ impl AttackCatalog {
                 let now = self.current(technique);
                 name.resolved = Some(technique);
                 diagnostics.push(
-                    finding(
+                    Diagnostic::new(
                         Severity::Note,
                         "attack-name-outdated",
                         format!(
@@ -304,10 +300,10 @@ impl AttackCatalog {
                             now.display_name
                         ),
                     )
-                    .with_help(format!("write `{}`", now.display_name.to_lowercase())),
+                    .with_help(format!("write `{}`", rule_form(&now.display_name))),
                 );
             } else {
-                diagnostics.push(finding(
+                diagnostics.push(Diagnostic::new(
                     Severity::Warning,
                     "attack-name-unknown",
                     format!(
@@ -321,7 +317,7 @@ impl AttackCatalog {
         for entry in listed.iter() {
             let Some(technique) = entry.technique else {
                 diagnostics.push(
-                    finding(
+                    Diagnostic::new(
                         Severity::Error,
                         "attack-id-unknown",
                         format!(
@@ -354,11 +350,11 @@ impl AttackCatalog {
                     )
                 };
                 diagnostics.push(
-                    finding(Severity::Warning, "attack-id-revoked", message)
+                    Diagnostic::new(Severity::Warning, "attack-id-revoked", message)
                         .with_help(format!("replace {} with {}", technique.id, now.id)),
                 );
             } else if technique.deprecated {
-                diagnostics.push(finding(
+                diagnostics.push(Diagnostic::new(
                     Severity::Warning,
                     "attack-id-deprecated",
                     format!(
@@ -371,7 +367,7 @@ impl AttackCatalog {
             }
             if !entry.claimed {
                 diagnostics.push(
-                    finding(
+                    Diagnostic::new(
                         Severity::Warning,
                         "attack-name-unlisted",
                         format!(
@@ -381,7 +377,7 @@ impl AttackCatalog {
                     )
                     .with_help(format!(
                         "add `<tactic>:{}` to techniques, or remove {}",
-                        technique.display_name.to_lowercase(),
+                        rule_form(&technique.display_name),
                         technique.id
                     )),
                 );
@@ -425,7 +421,7 @@ impl AttackCatalog {
             )
         };
         Some(
-            finding(
+            Diagnostic::new(
                 Severity::Note,
                 "attack-tactic-renamed",
                 format!(
@@ -508,6 +504,12 @@ impl AttackCatalog {
             None => format!("ATT&CK {domain}"),
         }
     }
+}
+
+/// A name as armory rules write it: `System Services: Service Execution` →
+/// `system services:service execution`.
+fn rule_form(display_name: &str) -> String {
+    display_name.to_lowercase().replace(": ", ":")
 }
 
 /// Without technique data, the only safe pairing is one name with one id of the same
