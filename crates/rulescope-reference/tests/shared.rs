@@ -354,9 +354,8 @@ fn corpus_descriptions() {
 
 #[test]
 fn corpus_attack_findings() {
-    let (Some(rules), Some(catalog)) = (armory(), enterprise()) else {
-        return;
-    };
+    let Some(rules) = armory() else { return };
+    let Some(catalog) = enterprise() else { return };
     let mut findings = BTreeMap::<String, usize>::new();
     let mut rules_with = BTreeMap::<String, BTreeSet<&str>>::new();
     let mut unresolved_rows = 0;
@@ -410,7 +409,8 @@ fn corpus_attack_findings() {
 
 #[test]
 fn corpus_event_lookups() {
-    let (Some(rules), Some(path)) = (armory(), shared("data/windows-events.csv")) else {
+    let Some(rules) = armory() else { return };
+    let Some(path) = shared("data/windows-events.csv") else {
         return;
     };
     static EVENT_ID: LazyLock<Regex> = LazyLock::new(|| {
@@ -475,9 +475,8 @@ fn corpus_event_lookups() {
 
 #[test]
 fn corpus_enrichment_and_coverage_are_fast() {
-    let (Some(rules), Some(catalog)) = (armory(), enterprise()) else {
-        return;
-    };
+    let Some(rules) = armory() else { return };
+    let Some(catalog) = enterprise() else { return };
     let start = std::time::Instant::now();
     let mut work = 0;
     for rule in &rules {

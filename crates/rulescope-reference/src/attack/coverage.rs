@@ -3,8 +3,8 @@
 //!
 //! The two lists are compared as sets, never by position: the armory de-duplicates ids
 //! (a technique listed under four tactics has one id) and does not keep the two lists in
-//! the same order, so zipping them pairs the wrong ids in about 4% of rules
-//! (`shared/research/armory-corpus.md` §1). Names are resolved to ids through the catalog.
+//! the same order: zipped, 60 of the 1,676 rules whose lists have equal length pair wrong
+//! ids (`shared/research/armory-corpus.md` §1). Names are resolved through the catalog.
 
 use rulescope_model::{Diagnostic, Rule, Severity, TechniqueRef};
 use serde::Serialize;
