@@ -118,11 +118,10 @@ static LABELS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:\s*-?\s*(?:tests?\s*#?\s*(?P<nums>\d+(?:\s*,\s*#?\s*\d+)*)|#\s*test\s*(?P<hash>\d+)))?)",
         r"|(?P<hashtag>\B#[a-z][a-z0-9_]*)",
         r"|(?P<lolbas>living\s+off\s+the\s+land\s+binar(?:y|ies)\s+and\s+scripts\s*\(lolbas\)(?:\s*\(lolbins?\))?",
-        r"|lolbins?\s*[/\\]\s*lolbas|lolbas\s*[/\\]\s*lolbins?)",
+        r"|lolbins?\s*[/\\]\s*lolbas|lolbas\s*[/\\]\s*lolbins?|\blolbas\b)",
         r"|(?P<lolrmm>\blolrmm\b)",
         r"|(?P<gtfobins>\bgtfobins(?:\s+lolbins)?\b)",
         r"|(?P<lots>\blots\s*\(living\s+off\s+trusted\s+sites\))",
-        r"|(?P<bare>\blolbas\b)",
     ))
     .expect("the label pattern is valid")
 });
@@ -141,9 +140,6 @@ struct Found {
     label: Label,
     start: usize,
     end: usize,
-    /// A `LOLBAS` on its own: a label only where nothing but labels follows; in prose
-    /// ("documented in the LOLBAS project") it is a word.
-    bare: bool,
 }
 
 /// Splits a description into its summary and labelled facts.
@@ -241,19 +237,19 @@ fn find_labels(text: &str) -> Vec<Found> {
         } else if group("lots") {
             Label::Lotl(LivingOffTheLand::Lots)
         } else {
-            Label::Lotl(LivingOffTheLand::Lolbas)
+            continue;
         };
         found.push(Found {
             label,
             start: whole.start(),
             end: whole.end(),
-            bare: group("bare"),
         });
     }
-    // A bare `LOLBAS` followed by prose is a word of the prose, not a tag. Check from the
-    // end so a run of tags (`LOLBAS -- LOLBAS`) is judged against what follows it.
+    // Living-off-the-land tags are labels only where nothing but labels follows: in prose
+    // ("documented in the LOLBAS project") they are words. Checking from the end judges a
+    // run of tags (`LOLBAS -- LOLRMM`) by what follows the run.
     for i in (0..found.len()).rev() {
-        if found[i].bare {
+        if matches!(found[i].label, Label::Lotl(_)) {
             let next = found.get(i + 1).map_or(text.len(), |f| f.start);
             if !trim_separators(&text[found[i].end..next]).is_empty() {
                 found.remove(i);
@@ -534,6 +530,12 @@ mod tests {
         let e = enrich("Detects hh.exe. LOLBAS Atomics T1218.001 Test #2");
         assert_eq!(e.summary, "Detects hh.exe.");
         assert_eq!(e.living_off_the_land, [LivingOffTheLand::Lolbas]);
+        let e = enrich("Listed on GTFOBins and LOLRMM, it is abused. This detects it.");
+        assert!(e.living_off_the_land.is_empty());
+        assert_eq!(
+            e.summary,
+            "Listed on GTFOBins and LOLRMM, it is abused. This detects it."
+        );
         let e = enrich("Abused as documented in the LOLBAS project. This detects it.");
         assert!(e.living_off_the_land.is_empty());
         assert_eq!(
