@@ -104,10 +104,13 @@ impl<'a> Mapper<'a> {
         }
         let columns = self.set_expr(&query.body);
         if let Some(order_by) = &query.order_by {
-            self.stage("order by", StageRole::Output, self.close(order_by.span()));
+            let span =
+                self.with_keyword(self.close(order_by.span()), &[Keyword::ORDER, Keyword::BY]);
+            self.stage("order by", StageRole::Output, span);
         }
         if let Some(limit) = &query.limit_clause {
-            self.stage("limit", StageRole::Output, self.close(limit.span()));
+            let span = self.with_keyword(self.close(limit.span()), &[Keyword::LIMIT]);
+            self.stage("limit", StageRole::Output, span);
         }
         self.ctes.truncate(scope);
         columns
@@ -132,7 +135,7 @@ impl<'a> Mapper<'a> {
             let stage = self.stage(
                 "where",
                 StageRole::Filter,
-                self.with_keyword(self.close(selection.span()), Keyword::WHERE),
+                self.with_keyword(self.close(selection.span()), &[Keyword::WHERE]),
             );
             self.conditions_of(selection, stage, &inputs);
             self.check_or_escape(selection);
@@ -142,17 +145,15 @@ impl<'a> Mapper<'a> {
             GroupByExpr::Expressions(exprs, _) => !exprs.is_empty(),
         };
         if grouped {
-            self.stage(
-                "group by",
-                StageRole::Aggregate,
-                self.close(select.group_by.span()),
-            );
+            let keywords = [Keyword::GROUP, Keyword::BY];
+            let span = self.with_keyword(self.close(select.group_by.span()), &keywords);
+            self.stage("group by", StageRole::Aggregate, span);
         }
         if let Some(having) = &select.having {
             let stage = self.stage(
                 "having",
                 StageRole::Filter,
-                self.with_keyword(self.close(having.span()), Keyword::HAVING),
+                self.with_keyword(self.close(having.span()), &[Keyword::HAVING]),
             );
             self.conditions_of(having, stage, &inputs);
         }
@@ -178,7 +179,7 @@ impl<'a> Mapper<'a> {
             let stage = self.stage(
                 "qualify",
                 StageRole::Filter,
-                self.with_keyword(self.close(qualify.span()), Keyword::QUALIFY),
+                self.with_keyword(self.close(qualify.span()), &[Keyword::QUALIFY]),
             );
             self.conditions_of(qualify, stage, &inputs);
         }
@@ -220,7 +221,7 @@ impl<'a> Mapper<'a> {
             let stage = self.stage(
                 "from",
                 StageRole::DataSource,
-                self.with_keyword(span, Keyword::FROM),
+                self.with_keyword(span, &[Keyword::FROM]),
             );
             for table in tables {
                 let span = self.prepared.span(table);
@@ -245,20 +246,28 @@ impl<'a> Mapper<'a> {
         index
     }
 
-    /// Extends a clause's span back over its keyword, when the keyword is right before it.
-    fn with_keyword(&self, span: SqlSpan, keyword: Keyword) -> SqlSpan {
-        let before = self
+    /// Extends a clause's span back over its keywords (`group by`), when they come right
+    /// before it, and over the parentheses of a derived table.
+    fn with_keyword(&self, span: SqlSpan, keywords: &[Keyword]) -> SqlSpan {
+        let count = self
             .tokens
+            .partition_point(|t| location_key(t.span.start) < location_key(span.start));
+        let mut before = self.tokens[..count]
             .iter()
-            .take_while(|t| location_key(t.span.start) < location_key(span.start))
             .filter(|t| !matches!(t.token, Token::Whitespace(_)))
-            .last();
-        match before {
-            Some(t) if matches!(&t.token, Token::Word(w) if w.keyword == keyword) => {
-                t.span.union(&span)
+            .rev()
+            .skip_while(|t| matches!(t.token, Token::LParen))
+            .peekable();
+        let mut start = span;
+        for keyword in keywords.iter().rev() {
+            match before.next() {
+                Some(t) if matches!(&t.token, Token::Word(w) if w.keyword == *keyword) => {
+                    start = t.span;
+                }
+                _ => return span,
             }
-            _ => span,
         }
+        start.union(&span)
     }
 
     fn conditions_of(&mut self, expr: &Expr, stage: usize, inputs: &Columns) {
@@ -429,7 +438,9 @@ impl<'a> Mapper<'a> {
                     } else {
                         PredicateKind::Exists
                     };
-                    out.push(new(field, kind, Vec::new(), true));
+                    let mut p = new(field, kind, Vec::new(), true);
+                    p.span = self.prepared.span(self.through_null(expr.span()));
+                    out.push(p);
                 }
             }
             Expr::Function(function) => {
@@ -570,7 +581,9 @@ impl<'a> Mapper<'a> {
             .skip_while(|t| location_key(t.span.start) < start)
         {
             let inside = location_key(t.span.end) <= end;
-            if !inside && depth <= 0 {
+            // `count(*)` spans only its name: take the argument list right after it too.
+            let call = matches!(t.token, Token::LParen) && t.span.start == full.end;
+            if !inside && depth <= 0 && !call {
                 break;
             }
             match t.token {
@@ -580,6 +593,28 @@ impl<'a> Mapper<'a> {
             }
             if !inside && !matches!(t.token, Token::Whitespace(_)) {
                 full.end = t.span.end;
+            }
+        }
+        full
+    }
+
+    /// Extends the span of `x IS [NOT] NULL`, which sqlparser ends at `x`, over its keywords.
+    fn through_null(&self, span: SqlSpan) -> SqlSpan {
+        let mut full = span;
+        let after = self
+            .tokens
+            .iter()
+            .skip_while(|t| location_key(t.span.start) < location_key(span.end))
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)));
+        for t in after {
+            let Token::Word(word) = &t.token else { break };
+            match word.keyword {
+                Keyword::IS | Keyword::NOT => full.end = t.span.end,
+                Keyword::NULL => {
+                    full.end = t.span.end;
+                    break;
+                }
+                _ => break,
             }
         }
         full
@@ -762,6 +797,10 @@ fn column_name(expr: &Expr) -> Option<(String, bool)> {
             false,
         )),
         Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => column_name(inner),
+        // A path into a VARIANT column: `user_identity:type`.
+        Expr::JsonAccess { value, path } => {
+            column_name(value).map(|(name, folded)| (format!("{name}{path}"), folded))
+        }
         Expr::Function(function)
             if function_name(function).is_some_and(|n| n == "lower" || n == "upper") =>
         {

@@ -125,7 +125,15 @@ impl Prepared {
     /// The original byte span of a sqlparser span (whose end is the location just past it).
     pub fn span(&self, span: SqlSpan) -> Span {
         let start = self.original_offset(span.start);
-        let end = self.original_offset(span.end).max(start);
+        let mut end = self.original_offset(span.end).max(start);
+        // A placeholder's token stops before its closing `$`, which became a space.
+        if self
+            .placeholders
+            .iter()
+            .any(|p| p.span.end as usize == end + 1)
+        {
+            end += 1;
+        }
         Span::from_range(start..end)
     }
 }

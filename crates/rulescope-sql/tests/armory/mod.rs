@@ -2,6 +2,7 @@
 //! into the repository). Shared by the tests and the bench.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 #[derive(serde::Deserialize)]
 struct RuleFile {
@@ -23,8 +24,13 @@ pub fn corpus_dir() -> PathBuf {
 }
 
 /// The Snowflake rules of the armory, sorted by id, or `None` (after saying so on one
-/// line) when the corpus is not there.
-pub fn snowflake_rules() -> Option<Vec<SqlRule>> {
+/// line) when the corpus is not there. Read once per test binary.
+pub fn snowflake_rules() -> Option<&'static [SqlRule]> {
+    static RULES: OnceLock<Option<Vec<SqlRule>>> = OnceLock::new();
+    RULES.get_or_init(read_rules).as_deref()
+}
+
+fn read_rules() -> Option<Vec<SqlRule>> {
     let dir = corpus_dir();
     if !dir.is_dir() {
         eprintln!("skipped: armory corpus not found at {}", dir.display());
