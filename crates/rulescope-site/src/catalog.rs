@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rulescope_analysis::report::{CorpusAnalysis, IndexEntry, RuleAnalysis};
+use rulescope_reference::enrich::Attribution;
 use serde::Serialize;
 
 use crate::slug::slug;
@@ -155,7 +156,10 @@ pub struct RuleRef {
 /// One entry of an index: a technique, an indicator, ... and the rules that have it.
 #[derive(Debug, Serialize)]
 pub struct Entry {
+    /// What identifies the entry: a technique id, an indicator key, an actor's key.
     pub name: String,
+    /// What pages call it.
+    pub label: String,
     pub detail: String,
     pub href: String,
     /// Indexes into the corpus's rules, in corpus order.
@@ -244,54 +248,102 @@ fn rule_ref(rule: &RuleAnalysis) -> RuleRef {
     }
 }
 
-/// The (name, detail) pairs a rule contributes to an index kind.
-fn rule_names(kind: Kind, rule: &RuleAnalysis) -> Vec<(String, String)> {
-    let plain = |names: &mut dyn Iterator<Item = &String>| -> Vec<(String, String)> {
-        names.map(|n| (n.clone(), String::new())).collect()
-    };
+/// One name a rule contributes to an index: `name` identifies the entry (and its file),
+/// `label` is what pages show, `detail` the second column.
+struct Named {
+    name: String,
+    label: String,
+    detail: String,
+}
+
+impl Named {
+    fn new(name: &str, label: &str, detail: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            detail: detail.to_owned(),
+        }
+    }
+
+    fn plain(name: &str) -> Self {
+        Self::new(name, name, "")
+    }
+
+    /// Actors and software count together however the description spells them.
+    fn attribution(a: &Attribution, detail: &str) -> Self {
+        Self::new(&a.key(), &a.name, detail)
+    }
+}
+
+/// The entries a rule contributes to an index kind.
+fn rule_names(kind: Kind, rule: &RuleAnalysis) -> Vec<Named> {
     match kind {
-        Kind::Format => vec![(
-            rule.logic_format.as_str().to_owned(),
-            rule.logic_format.display_name().to_owned(),
+        Kind::Format => vec![Named::new(
+            rule.logic_format.as_str(),
+            rule.logic_format.display_name(),
+            "",
         )],
         Kind::Tactic => rule
             .attack
             .iter()
-            .map(|a| (a.tactic.clone(), a.tactic_id.clone().unwrap_or_default()))
+            .map(|a| {
+                let id = a.tactic_id.as_deref().unwrap_or_default();
+                Named::new(&a.tactic_name, &a.tactic_name, id)
+            })
             .collect(),
         Kind::Technique => rule
             .attack
             .iter()
-            .map(|a| (a.technique_id.clone(), a.technique.clone()))
+            .filter_map(|a| {
+                let id = a.technique_id.as_deref()?;
+                Some(Named::new(id, id, &a.technique_name))
+            })
             .collect(),
-        Kind::DataCategory => plain(&mut rule.data_categories.iter()),
-        Kind::DataSource => vec![(rule.data_source.key.clone(), rule.data_source.label.clone())],
+        Kind::DataCategory => rule
+            .data_categories
+            .iter()
+            .map(|c| Named::plain(c))
+            .collect(),
+        Kind::DataSource => vec![Named::new(
+            &rule.data_source.key,
+            &rule.data_source.label,
+            "",
+        )],
         Kind::Event => rule
             .events
             .iter()
             .map(|e| {
-                (
-                    event_name(&e.provider, e.event_id),
-                    e.title.clone().unwrap_or_default(),
-                )
+                let name = event_name(&e.provider, e.event_id);
+                let label = format!("{} {}", e.provider, e.event_id);
+                Named::new(&name, &label, e.title.as_deref().unwrap_or_default())
             })
             .collect(),
-        Kind::Field => plain(&mut rule.fields.iter()),
-        Kind::Macro => rule
-            .macros
-            .iter()
-            .map(|m| (m.name.clone(), String::new()))
-            .collect(),
+        Kind::Field => rule.fields.iter().map(|f| Named::plain(f)).collect(),
+        Kind::Macro => rule.macros.iter().map(|m| Named::plain(&m.name)).collect(),
         Kind::ThreatActor => rule
             .enrichment
             .threat_actors
             .iter()
-            .map(|a| (a.name.clone(), a.aliases.join(", ")))
+            .map(|a| Named::attribution(a, &a.aliases.join(", ")))
             .collect(),
-        Kind::Software => plain(&mut rule.enrichment.software.iter()),
+        Kind::Software => rule
+            .enrichment
+            .software
+            .iter()
+            .map(|a| Named::attribution(a, ""))
+            .collect(),
         // These three come ready-made with the corpus.
         Kind::Indicator | Kind::SearchTerm | Kind::Selector => Vec::new(),
     }
+}
+
+/// The index name of a threat actor or software as a rule page names it.
+pub fn attribution_key(name: &str) -> String {
+    Attribution {
+        name: name.to_owned(),
+        aliases: Vec::new(),
+    }
+    .key()
 }
 
 fn build_index(kind: Kind, corpus: &CorpusAnalysis, by_key: &HashMap<&str, usize>) -> Index {
@@ -300,19 +352,19 @@ fn build_index(kind: Kind, corpus: &CorpusAnalysis, by_key: &HashMap<&str, usize
         Kind::SearchTerm => from_corpus(kind, &corpus.search_terms, by_key),
         Kind::Selector => from_corpus(kind, &corpus.selectors, by_key),
         _ => {
-            let mut grouped: BTreeMap<String, (String, BTreeSet<usize>)> = BTreeMap::new();
+            // The first rule to name an entry gives its label and detail.
+            let mut grouped: BTreeMap<String, (Named, BTreeSet<usize>)> = BTreeMap::new();
             for (i, rule) in corpus.rules.iter().enumerate() {
-                for (name, detail) in rule_names(kind, rule) {
-                    let slot = grouped.entry(name).or_default();
-                    if slot.0.is_empty() {
-                        slot.0 = detail;
-                    }
+                for named in rule_names(kind, rule) {
+                    let slot = grouped
+                        .entry(named.name.clone())
+                        .or_insert_with(|| (named, BTreeSet::new()));
                     slot.1.insert(i);
                 }
             }
             grouped
                 .into_iter()
-                .map(|(name, (detail, rules))| {
+                .map(|(name, (named, rules))| {
                     let rules: Vec<usize> = rules.into_iter().collect();
                     let use_cases = rules
                         .iter()
@@ -322,7 +374,8 @@ fn build_index(kind: Kind, corpus: &CorpusAnalysis, by_key: &HashMap<&str, usize
                     Entry {
                         href: kind.href(&name),
                         name,
-                        detail,
+                        label: named.label,
+                        detail: named.detail,
                         rules,
                         use_cases,
                     }
@@ -330,7 +383,12 @@ fn build_index(kind: Kind, corpus: &CorpusAnalysis, by_key: &HashMap<&str, usize
                 .collect()
         }
     };
-    entries.sort_by(|a, b| b.rules.len().cmp(&a.rules.len()).then(a.name.cmp(&b.name)));
+    entries.sort_by(|a, b| {
+        b.rules
+            .len()
+            .cmp(&a.rules.len())
+            .then(a.label.cmp(&b.label))
+    });
     Index { kind, entries }
 }
 
@@ -349,6 +407,7 @@ fn from_corpus(kind: Kind, list: &[IndexEntry], by_key: &HashMap<&str, usize>) -
             rules.dedup();
             Entry {
                 name: e.key.clone(),
+                label: e.key.clone(),
                 detail: e.field.clone(),
                 href: kind.href(&e.key),
                 rules,
@@ -415,12 +474,15 @@ pub fn matrix<'r>(rules: impl Iterator<Item = &'r RuleAnalysis>) -> Vec<MatrixCo
     let mut grid: BTreeMap<(usize, String), Column<'r>> = BTreeMap::new();
     for rule in rules {
         for row in &rule.attack {
+            let Some(id) = &row.technique_id else {
+                continue;
+            };
             let column = grid
-                .entry((tactic_rank(&row.tactic), row.tactic.clone()))
+                .entry((tactic_rank(&row.tactic_name), row.tactic_name.clone()))
                 .or_default();
             let cell = column
-                .entry(row.technique_id.clone())
-                .or_insert_with(|| (row.technique.clone(), BTreeSet::new()));
+                .entry(id.clone())
+                .or_insert_with(|| (row.technique_name.clone(), BTreeSet::new()));
             cell.1.insert(rule.key.as_str());
         }
     }

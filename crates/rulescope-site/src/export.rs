@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rulescope_analysis::report::RuleAnalysis;
+use rulescope_analysis::report::{CoverageRow, RuleAnalysis};
 use serde_json::{Value, json};
 
 use crate::catalog::{Catalog, Kind, rule_href, tactic_rank, tactic_shortname};
@@ -20,8 +20,11 @@ pub fn navigator_layer<'r>(
     let mut cells: BTreeMap<(String, String), BTreeSet<(&str, &str)>> = BTreeMap::new();
     for rule in rules {
         for row in &rule.attack {
+            let Some(id) = &row.technique_id else {
+                continue;
+            };
             cells
-                .entry((row.technique_id.clone(), tactic_shortname(&row.tactic)))
+                .entry((id.clone(), tactic_shortname(&row.tactic_name)))
                 .or_default()
                 .insert((rule.id.as_str(), rule.key.as_str()));
         }
@@ -126,24 +129,24 @@ pub fn search_index_js(catalog: &Catalog<'_>) -> String {
         let mut text = vec![
             rule.id.clone(),
             rule.display_title.clone(),
-            rule.summary.clone(),
+            rule.enrichment.summary.clone(),
             rule.data_source.label.clone(),
             rule.logic_format.display_name().to_owned(),
             rule.path.clone(),
         ];
         text.extend(rule.data_categories.iter().cloned());
         for row in &rule.attack {
-            text.extend([
-                row.technique_id.clone(),
-                row.technique.clone(),
-                row.tactic.clone(),
-            ]);
+            text.extend([row.display.clone(), row.tactic_name.clone()]);
         }
-        for actor in &rule.enrichment.threat_actors {
-            text.push(actor.name.clone());
-            text.extend(actor.aliases.iter().cloned());
+        for named in rule
+            .enrichment
+            .threat_actors
+            .iter()
+            .chain(&rule.enrichment.software)
+        {
+            text.push(named.name.clone());
+            text.extend(named.aliases.iter().cloned());
         }
-        text.extend(rule.enrichment.software.iter().cloned());
         docs.push(json!([
             "Rule",
             rule.display_title,
@@ -161,7 +164,7 @@ pub fn search_index_js(catalog: &Catalog<'_>) -> String {
             continue;
         }
         for entry in &index.entries {
-            let (label, detail) = entry_label(kind, &entry.name, &entry.detail);
+            let (label, detail) = (&entry.label, &entry.detail);
             let count = entry.rules.len();
             let detail = if detail.is_empty() {
                 format!("{count} rule{}", if count == 1 { "" } else { "s" })
@@ -180,22 +183,13 @@ pub fn search_index_js(catalog: &Catalog<'_>) -> String {
     out
 }
 
-/// What an entry is called on pages, and the detail shown beside it: data sources and
-/// formats are keyed by a stable key but named by their label.
-pub fn entry_label<'e>(kind: Kind, name: &'e str, detail: &'e str) -> (&'e str, &'e str) {
-    match kind {
-        Kind::Format | Kind::DataSource if !detail.is_empty() => (detail, ""),
-        _ => (name, detail),
-    }
-}
-
 /// Sorts ATT&CK rows by matrix order and groups them by tactic, keeping the rule's order within.
 pub fn attack_groups(rule: &RuleAnalysis) -> Vec<Value> {
-    let mut groups: Vec<(usize, &str, Vec<&rulescope_analysis::report::AttackRow>)> = Vec::new();
+    let mut groups: Vec<(usize, &str, Vec<&CoverageRow>)> = Vec::new();
     for row in &rule.attack {
-        match groups.iter_mut().find(|(_, t, _)| *t == row.tactic) {
+        match groups.iter_mut().find(|(_, t, _)| *t == row.tactic_name) {
             Some(group) => group.2.push(row),
-            None => groups.push((tactic_rank(&row.tactic), &row.tactic, vec![row])),
+            None => groups.push((tactic_rank(&row.tactic_name), &row.tactic_name, vec![row])),
         }
     }
     groups.sort_by_key(|(rank, _, _)| *rank);

@@ -2,7 +2,8 @@
 //! anchored element and each marked span (a token kind, an indicator, a search term) in a
 //! classed `<span>`. Marks come as `(class, span)` so any front end's tokens fit.
 
-use rulescope_model::Span;
+use rulescope_model::{LogicFormat, Span};
+use rulescope_spl::TokenKind;
 
 /// Escapes text for HTML content and quoted attribute values.
 pub fn escape_into(out: &mut String, text: &str) {
@@ -26,6 +27,38 @@ pub fn escape_into(out: &mut String, text: &str) {
 /// The HTML id of a stage's element in a highlighted query.
 pub fn stage_anchor(index: usize) -> String {
     format!("q-stage-{index}")
+}
+
+/// Lexical marks for a query: Splunk through the SPL lexer. SQL has no token stream yet,
+/// so its queries show the analysis's marks only.
+pub fn token_marks(format: &LogicFormat, query: &str) -> Vec<(&'static str, Span)> {
+    match format {
+        LogicFormat::Splunk => rulescope_spl::tokens(query)
+            .into_iter()
+            .filter_map(|(kind, span)| Some((token_class(kind)?, span)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The CSS class of a token kind; plain words, spaces and punctuation get none, which keeps
+/// pages small.
+fn token_class(kind: TokenKind) -> Option<&'static str> {
+    Some(match kind {
+        TokenKind::Whitespace | TokenKind::Word | TokenKind::Punct => return None,
+        TokenKind::Comment => "tok-comment",
+        TokenKind::Pipe => "tok-pipe",
+        TokenKind::Command => "tok-command",
+        TokenKind::Keyword => "tok-keyword",
+        TokenKind::Function => "tok-function",
+        TokenKind::Field => "tok-field",
+        TokenKind::String => "tok-string",
+        TokenKind::Number => "tok-number",
+        TokenKind::Macro => "tok-macro",
+        TokenKind::Operator => "tok-operator",
+        TokenKind::Regex => "tok-regex",
+        TokenKind::Error => "tok-error",
+    })
 }
 
 /// Renders `text` as HTML. `stages` are `(stage index, span)`, not overlapping; `marks` may
@@ -197,6 +230,17 @@ mod tests {
             html.ends_with("<span class=\"t\">é</span></span>"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn splunk_queries_get_token_classes() {
+        let q = "`m` x=\"a\" | stats count";
+        let marks = token_marks(&LogicFormat::Splunk, q);
+        let classes: Vec<&str> = marks.iter().map(|(c, _)| *c).collect();
+        for class in ["tok-macro", "tok-string", "tok-pipe", "tok-command"] {
+            assert!(classes.contains(&class), "{class} in {classes:?}");
+        }
+        assert!(token_marks(&LogicFormat::Snowflake, "select 1").is_empty());
     }
 
     #[test]

@@ -22,15 +22,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, context};
 use rulescope_analysis::report::{CorpusAnalysis, RuleAnalysis};
-use rulescope_model::{LogicFormat, Severity, Span};
+use rulescope_model::{Severity, Span};
 
 pub use highlight::highlight;
 pub use slug::slug;
 
 use catalog::{Catalog, Kind, RuleRef};
-
-/// Lexical tokens of a query as `(CSS class, span)`, e.g. from `rulescope_spl::tokens`.
-pub type Highlighter = fn(&LogicFormat, &str) -> Vec<(&'static str, Span)>;
 
 /// How to build the site.
 #[derive(Clone, Debug)]
@@ -40,9 +37,6 @@ pub struct SiteOptions {
     /// Where the site will be published (`https://rules.example/`): Navigator layers link
     /// back to rule pages only when it is known.
     pub base_url: Option<String>,
-    /// Adds token-kind highlighting to queries; without it, queries show stages and the
-    /// analysis's marks (selectors, indicators, search terms).
-    pub highlighter: Option<Highlighter>,
 }
 
 impl Default for SiteOptions {
@@ -50,7 +44,6 @@ impl Default for SiteOptions {
         Self {
             title: "rulescope catalog".to_owned(),
             base_url: None,
-            highlighter: None,
         }
     }
 }
@@ -249,7 +242,7 @@ impl Site<'_> {
             Job::Rule(i) => self.rule(&mut stats, i)?,
             Job::Kind(kind) => {
                 let index = self.catalog.index(kind);
-                let rows: Vec<Value> = index.entries.iter().map(|e| row(kind, e)).collect();
+                let rows: Vec<Value> = index.entries.iter().map(row).collect();
                 let matrix = (kind == Kind::Technique)
                     .then(|| catalog::matrix(self.catalog.corpus.rules.iter()));
                 let ctx =
@@ -278,13 +271,13 @@ impl Site<'_> {
                     .then(|| {
                         corpus_rules()
                             .flat_map(|r| &r.attack)
-                            .find(|a| a.technique_id == entry.name)
+                            .find(|a| a.technique_id.as_deref() == Some(entry.name.as_str()))
                             .and_then(|a| render::safe_url(a.url.as_deref()))
                     })
                     .flatten();
                 let ctx = context! {
                     kind => kind_view(kind),
-                    entry => row(kind, entry),
+                    entry => row(entry),
                     rules => Serde(rules),
                     matrix => Serde(matrix),
                     external,
@@ -318,10 +311,7 @@ impl Site<'_> {
 
     fn query_html(&self, rule: &RuleAnalysis) -> String {
         let stages: Vec<(usize, Span)> = rule.stages.iter().map(|s| (s.index, s.span)).collect();
-        let mut marks: Vec<(&str, Span)> = Vec::new();
-        if let Some(tokens) = self.options.highlighter {
-            marks.extend(tokens(&rule.logic_format, &rule.logic));
-        }
+        let mut marks = highlight::token_marks(&rule.logic_format, &rule.logic);
         marks.extend(rule.selectors.iter().map(|s| ("hl-selector", s.span)));
         marks.extend(rule.indicators.iter().map(|s| ("hl-indicator", s.span)));
         marks.extend(
@@ -341,7 +331,7 @@ impl Site<'_> {
             if kind == Kind::Tactic {
                 entries.sort_by_key(|e| catalog::tactic_rank(&e.name));
             }
-            let rows: Vec<Value> = entries.iter().take(top).map(|e| row(kind, e)).collect();
+            let rows: Vec<Value> = entries.iter().take(top).map(|e| row(e)).collect();
             context! {
                 kind => kind_view(kind),
                 more => index.entries.len() > top,
@@ -427,7 +417,7 @@ impl Site<'_> {
         );
         self.write_json(stats, "attack/layer.json", &layer)?;
         for entry in &self.catalog.index(Kind::DataSource).entries {
-            let (label, _) = export::entry_label(Kind::DataSource, &entry.name, &entry.detail);
+            let label = &entry.label;
             let layer = export::navigator_layer(
                 &format!("{}: {label}", self.options.title),
                 &format!(
@@ -521,11 +511,10 @@ fn kind_view(kind: Kind) -> Value {
     }
 }
 
-fn row(kind: Kind, entry: &catalog::Entry) -> Value {
-    let (label, detail) = export::entry_label(kind, &entry.name, &entry.detail);
+fn row(entry: &catalog::Entry) -> Value {
     context! {
-        label,
-        detail,
+        label => &entry.label,
+        detail => &entry.detail,
         href => &entry.href,
         rules => entry.rules.len(),
         use_cases => entry.use_cases,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 
-use crate::catalog::{Catalog, Kind, event_name};
+use crate::catalog::{Catalog, Kind, attribution_key, event_name};
 use crate::highlight::{escape_into, stage_anchor};
 use crate::slug::slug;
 
@@ -67,6 +67,7 @@ pub fn environment(catalog: &Catalog<'_>) -> Result<Environment<'static>, Error>
     env.add_function("event_name", |provider: &str, id: u32| {
         event_name(provider, id)
     });
+    env.add_filter("attribution_key", |name: &str| attribution_key(name));
     env.add_filter("stage_anchor", |index: usize| stage_anchor(index));
     env.add_filter("safe_url", |url: Option<String>| safe_url(url.as_deref()));
     env.add_filter("atomic_url", |id: &str| atomic_url(id));
