@@ -57,7 +57,7 @@
     });
     if (!query.trim()) status.textContent = "Type to search.";
     else if (!hits.length) status.textContent = "No results for \u201c" + query + "\u201d.";
-    else status.textContent = hits.length + " results" + (hits.length > MAX ? ", showing the first " + MAX : "") + ".";
+    else status.textContent = hits.length + (hits.length === 1 ? " result" : " results") + (hits.length > MAX ? ", showing the first " + MAX : "") + ".";
   }
 
   var timer = 0;
