@@ -335,3 +335,36 @@ fn pages_are_accessible_by_construction() {
         assert!(!html.contains("@import") && !html.contains("url(http"));
     }
 }
+
+#[test]
+fn an_empty_corpus_builds_a_site_that_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = rulescope_analysis::report::CorpusAnalysis {
+        rules: Vec::new(),
+        indicators: Vec::new(),
+        search_terms: Vec::new(),
+        selectors: Vec::new(),
+        load_diagnostics: Vec::new(),
+    };
+    let stats = build(&empty, dir.path(), &SiteOptions::default()).expect("builds");
+    assert_eq!(stats.rules, 0);
+    let home = read(&dir.path().join("index.html"));
+    assert!(home.contains("<dt>Rules</dt><dd>0</dd>"));
+    assert!(home.contains("No rule has a finding."));
+    let techniques = read(&dir.path().join("techniques/index.html"));
+    assert!(techniques.contains("None in this corpus."));
+}
+
+#[test]
+fn an_unwritable_output_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("taken");
+    std::fs::write(&file, "not a directory").expect("write");
+    let error = build(&fixture::corpus(), &file, &SiteOptions::default())
+        .expect_err("a file is no output directory");
+    assert!(
+        matches!(error, rulescope_site::SiteError::Io { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("taken"), "{error}");
+}
