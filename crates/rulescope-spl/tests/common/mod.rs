@@ -1,0 +1,57 @@
+//! Helpers shared by the integration tests.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+#[derive(serde::Deserialize)]
+struct RuleYaml {
+    id: String,
+    logic_format: String,
+    logic: String,
+}
+
+/// (id, logic) of every Splunk rule of the armory corpus, read at run time from ../shared;
+/// `None` (with one line on stderr) when the corpus is absent.
+#[allow(dead_code)] // not every test binary reads the corpus
+pub fn armory() -> Option<Vec<(String, String)>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/armory");
+    if !root.is_dir() {
+        eprintln!("skipping: ../shared/corpus/armory not found");
+        return None;
+    }
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(root.join("detections")).sort_by_file_name() {
+        let entry = entry.ok()?;
+        if entry.path().extension().is_none_or(|e| e != "yml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).ok()?;
+        let rule: RuleYaml = serde_saphyr::from_str(&text).ok()?;
+        if rule.logic_format.eq_ignore_ascii_case("splunk") {
+            out.push((rule.id, rule.logic));
+        }
+    }
+    Some(out)
+}
+
+/// The tree as JSON with every span removed, for comparisons that ignore positions.
+pub fn without_spans<T: serde::Serialize>(tree: &T) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if m.len() == 2 && m.contains_key("start") && m.contains_key("end") {
+                    *v = Value::Null;
+                    return;
+                }
+                m.remove("span");
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(tree).unwrap_or(Value::Null);
+    strip(&mut v);
+    v
+}
