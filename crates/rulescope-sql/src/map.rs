@@ -17,7 +17,9 @@ use sqlparser::ast::{
     InTarget, ObjectNamePart, Query, Select, SelectItem, SetExpr, Spanned, Statement, TableFactor,
     UnaryOperator, Value,
 };
+use sqlparser::dialect::SnowflakeDialect;
 use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Span as SqlSpan, Token, TokenWithSpan};
 
 use crate::literal;
@@ -90,6 +92,81 @@ impl<'a> Mapper<'a> {
         if let Statement::Query(query) = statement {
             self.query(query);
         }
+    }
+
+    /// The fallback for a query that does not parse: the table after the first `FROM`, and
+    /// each `AND`-separated condition after the first `WHERE` that parses on its own.
+    pub fn scan(&mut self) {
+        let tokens: Vec<&TokenWithSpan> = self
+            .tokens
+            .iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+            .collect();
+        let keyword_at = |from: usize, keyword: Keyword| {
+            let mut depth = 0i32;
+            (from..tokens.len()).find(|&i| {
+                match &tokens[i].token {
+                    Token::LParen => depth += 1,
+                    Token::RParen => depth -= 1,
+                    _ => {}
+                }
+                depth == 0 && matches!(&tokens[i].token, Token::Word(w) if w.keyword == keyword)
+            })
+        };
+        let Some(from) = keyword_at(0, Keyword::FROM) else {
+            return;
+        };
+        // A dotted name: word (. word)*.
+        let name_len = tokens[from + 1..]
+            .iter()
+            .enumerate()
+            .take_while(|(i, t)| match i % 2 {
+                0 => matches!(t.token, Token::Word(_)),
+                _ => matches!(t.token, Token::Period),
+            })
+            .count();
+        if name_len > 0 {
+            // The last word, not a trailing period.
+            let last = tokens[from + 2 * name_len.div_ceil(2) - 1].span;
+            let name = tokens[from + 1].span.union(&last);
+            let stage = self.stage(
+                "from",
+                StageRole::DataSource,
+                tokens[from].span.union(&last),
+            );
+            let span = self.prepared.span(name);
+            self.model.tables.push(TableRef {
+                stage,
+                name: span.slice(self.original).to_owned(),
+                span,
+            });
+        }
+        let Some(start) = keyword_at(from, Keyword::WHERE) else {
+            return;
+        };
+        let Some(last) = tokens.last() else { return };
+        let stage = self.stage(
+            "where",
+            StageRole::Filter,
+            tokens[start].span.union(&last.span),
+        );
+        let mut piece_start = start + 1;
+        let mut predicates = Vec::new();
+        while piece_start < tokens.len() {
+            let end = keyword_at(piece_start, Keyword::AND).unwrap_or(tokens.len());
+            let piece: Vec<TokenWithSpan> = tokens[piece_start..end]
+                .iter()
+                .map(|t| (*t).clone())
+                .collect();
+            let mut parser = Parser::new(&SnowflakeDialect {}).with_tokens_with_locations(piece);
+            if let Ok(expr) = parser.parse_expr()
+                && parser.peek_token().token == Token::EOF
+            {
+                self.conditions(&expr, false, stage, &mut predicates);
+            }
+            piece_start = end + 1;
+        }
+        self.model.predicates.extend(predicates);
     }
 
     /// Maps a query; returns the derivation of its output columns.
