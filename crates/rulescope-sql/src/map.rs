@@ -68,6 +68,9 @@ pub(crate) struct Mapper<'a> {
     original: &'a str,
     prepared: &'a Prepared,
     tokens: &'a [TokenWithSpan],
+    /// The parenthesis depth before each token (and after the last), so a span's balance is
+    /// a subtraction.
+    depth: Vec<i32>,
     model: QueryModel,
     /// CTEs in scope, innermost last.
     ctes: Vec<(String, Columns)>,
@@ -75,10 +78,22 @@ pub(crate) struct Mapper<'a> {
 
 impl<'a> Mapper<'a> {
     pub fn new(original: &'a str, prepared: &'a Prepared, tokens: &'a [TokenWithSpan]) -> Self {
+        let mut depth = Vec::with_capacity(tokens.len() + 1);
+        depth.push(0);
+        let mut level = 0;
+        for t in tokens {
+            match t.token {
+                Token::LParen => level += 1,
+                Token::RParen => level -= 1,
+                _ => {}
+            }
+            depth.push(level);
+        }
         Self {
             original,
             prepared,
             tokens,
+            depth,
             model: QueryModel::default(),
             ctes: Vec::new(),
         }
@@ -326,10 +341,7 @@ impl<'a> Mapper<'a> {
     /// Extends a clause's span back over its keywords (`group by`), when they come right
     /// before it, and over the parentheses of a derived table.
     fn with_keyword(&self, span: SqlSpan, keywords: &[Keyword]) -> SqlSpan {
-        let count = self
-            .tokens
-            .partition_point(|t| location_key(t.span.start) < location_key(span.start));
-        let mut before = self.tokens[..count]
+        let mut before = self.tokens[..self.token_at(span.start)]
             .iter()
             .filter(|t| !matches!(t.token, Token::Whitespace(_)))
             .rev()
@@ -649,18 +661,15 @@ impl<'a> Mapper<'a> {
     /// A tree span, extended over the closing parentheses that sqlparser's spans
     /// leave out (a function call's span ends at its last argument).
     fn close(&self, span: SqlSpan) -> SqlSpan {
-        let (start, end) = (location_key(span.start), location_key(span.end));
+        let first = self.token_at(span.start);
+        let after = self.token_at(span.end);
+        // Parentheses opened inside the span and not closed there.
+        let mut depth = self.depth[after] - self.depth[first];
         let mut full = span;
-        let mut depth = 0i32;
-        for t in self
-            .tokens
-            .iter()
-            .skip_while(|t| location_key(t.span.start) < start)
-        {
-            let inside = location_key(t.span.end) <= end;
+        for t in &self.tokens[after..] {
             // `count(*)` spans only its name: take the argument list right after it too.
             let call = matches!(t.token, Token::LParen) && t.span.start == full.end;
-            if !inside && depth <= 0 && !call {
+            if depth <= 0 && !call {
                 break;
             }
             match t.token {
@@ -668,20 +677,25 @@ impl<'a> Mapper<'a> {
                 Token::RParen => depth -= 1,
                 _ => {}
             }
-            if !inside && !matches!(t.token, Token::Whitespace(_)) {
+            if !matches!(t.token, Token::Whitespace(_)) {
                 full.end = t.span.end;
             }
         }
         full
     }
 
+    /// The index of the first token that starts at or after `location`.
+    fn token_at(&self, location: Location) -> usize {
+        let key = location_key(location);
+        self.tokens
+            .partition_point(|t| location_key(t.span.start) < key)
+    }
+
     /// Extends the span of `x IS [NOT] NULL`, which sqlparser ends at `x`, over its keywords.
     fn through_null(&self, span: SqlSpan) -> SqlSpan {
         let mut full = span;
-        let after = self
-            .tokens
+        let after = self.tokens[self.token_at(span.end)..]
             .iter()
-            .skip_while(|t| location_key(t.span.start) < location_key(span.end))
             .filter(|t| !matches!(t.token, Token::Whitespace(_)));
         for t in after {
             let Token::Word(word) = &t.token else { break };
@@ -761,12 +775,9 @@ impl<'a> Mapper<'a> {
     }
 
     fn token_between(&self, from: Location, to: Location, keyword: Keyword) -> Option<SqlSpan> {
-        self.tokens
+        self.tokens[self.token_at(from)..]
             .iter()
-            .filter(|t| {
-                location_key(t.span.start) >= location_key(from)
-                    && location_key(t.span.end) <= location_key(to)
-            })
+            .take_while(|t| location_key(t.span.end) <= location_key(to))
             .find(|t| matches!(&t.token, Token::Word(w) if w.keyword == keyword))
             .map(|t| t.span)
     }
