@@ -391,13 +391,7 @@ impl<'a> Mapper<'a> {
                     self.conditions(disjunct, negated, stage, &mut part);
                     parts.push(part);
                 }
-                match merge(&parts) {
-                    Some(mut merged) => {
-                        merged.span = self.prepared.span(self.close(expr.span()));
-                        out.push(merged);
-                    }
-                    None => out.extend(parts.into_iter().flatten()),
-                }
+                out.extend(merge_disjuncts(parts));
             }
             Expr::UnaryOp {
                 op: UnaryOperator::Not,
@@ -969,38 +963,52 @@ fn output_columns(select: &Select, inputs: &Columns) -> Columns {
     out
 }
 
-/// Predicates joined by OR that test one field the same way become one predicate.
-fn merge(parts: &[Vec<Predicate>]) -> Option<Predicate> {
-    let mut singles = parts.iter().map(|p| match p.as_slice() {
-        [one] => Some(one),
-        _ => None,
-    });
-    let first = singles.next()??;
-    let mergeable = matches!(
-        first.kind,
-        PredicateKind::Eq
-            | PredicateKind::Like
-            | PredicateKind::RegexMatch
-            | PredicateKind::Wildcard
-            | PredicateKind::In
-    );
-    if !mergeable || first.selector.is_some() {
-        return None;
-    }
-    let mut merged = first.clone();
-    for next in singles {
-        let next = next?;
-        let same = next.field == first.field
-            && next.kind == first.kind
-            && next.negated == first.negated
-            && next.case_sensitive == first.case_sensitive
-            && next.selector.is_none();
-        if !same {
-            return None;
+/// Flattens the predicates of an OR's branches, merging the branches that are one test of
+/// the same field the same way (`a ilike x or b = 1 or a ilike y`) into one predicate with
+/// several values. A branch of several predicates (an AND inside the OR) stays apart.
+fn merge_disjuncts(parts: Vec<Vec<Predicate>>) -> Vec<Predicate> {
+    let mut out: Vec<Predicate> = Vec::new();
+    // Which entries of `out` are whole branches, and so may take more values.
+    let mut whole: Vec<bool> = Vec::new();
+    for mut part in parts {
+        let single = match part.as_slice() {
+            [p] => {
+                p.selector.is_none()
+                    && matches!(
+                        p.kind,
+                        PredicateKind::Eq
+                            | PredicateKind::Like
+                            | PredicateKind::RegexMatch
+                            | PredicateKind::Wildcard
+                            | PredicateKind::In
+                    )
+            }
+            _ => false,
+        };
+        if !single {
+            whole.extend(part.iter().map(|_| false));
+            out.extend(part);
+            continue;
         }
-        merged.values.extend(next.values.iter().cloned());
+        let Some(p) = part.pop() else { continue };
+        let same = out.iter().zip(&whole).position(|(m, &w)| {
+            w && m.field == p.field
+                && m.kind == p.kind
+                && m.negated == p.negated
+                && m.case_sensitive == p.case_sensitive
+        });
+        match same {
+            Some(i) => {
+                out[i].values.extend(p.values);
+                out[i].span = out[i].span.to(p.span);
+            }
+            None => {
+                out.push(p);
+                whole.push(true);
+            }
+        }
     }
-    Some(merged)
+    out
 }
 
 fn comparison(op: &BinaryOperator) -> Option<PredicateKind> {

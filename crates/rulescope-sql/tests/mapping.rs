@@ -203,3 +203,25 @@ fn placeholders_are_kept_as_written() {
         "select * from t where x = $tenant  and y < $latest "
     );
 }
+
+#[test]
+fn or_merges_the_branches_that_test_one_field_alike() {
+    let p = predicates(
+        "select * from t where ((a ilike '%x' or b = 1 or a ilike '%y') or (a ilike '%z' and c = 2))",
+    );
+    let facts: Vec<_> = p.iter().map(facts).collect();
+    assert_eq!(
+        facts,
+        [
+            ("a", PredicateKind::Like, vec!["%x", "%y"], false, false),
+            ("b", PredicateKind::Eq, vec!["1"], false, true),
+            // Inside an AND branch: not merged with the `a` branches.
+            ("a", PredicateKind::Like, vec!["%z"], false, false),
+            ("c", PredicateKind::Eq, vec!["2"], false, true),
+        ]
+    );
+    assert_eq!(
+        p[0].span.slice("select * from t where ((a ilike '%x' or b = 1 or a ilike '%y') or (a ilike '%z' and c = 2))"),
+        "a ilike '%x' or b = 1 or a ilike '%y'"
+    );
+}
