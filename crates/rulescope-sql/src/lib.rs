@@ -25,7 +25,9 @@
 //! - Typos are repaired where the fix is clear (a repeated `and`, a missing comma, a
 //!   keyword run into a name), reported as errors that name the fix, and the repaired
 //!   query is modelled. A query that still fails gets a `sql-syntax` error and a model of
-//!   its table and of the WHERE conditions that parse on their own.
+//!   its table and of the WHERE conditions that parse on their own. A query over 16 KiB
+//!   (8 times the longest in the armory) is not parsed (`sql-too-long`): sqlparser's tree
+//!   is as deep as a chain of `and`s is long, and a deep enough one overflows the stack.
 //! - Warnings: `sql-or-escapes-time-window` (an unparenthesised OR that lets rows escape the
 //!   time window) and `sql-escape-makes-control-char` (`'\\\n'` is a backslash and a line
 //!   feed, not a backslash and `n`).
@@ -96,7 +98,7 @@ pub fn parse(query: &str) -> SqlParsed {
         mapper.statement(statement);
     }
     if parsed.failed {
-        mapper.scan();
+        mapper.scan(query.len() <= recover::MAX_QUERY_BYTES);
     }
     let mut model = mapper.finish();
     let mut diagnostics = parsed.diagnostics;

@@ -110,8 +110,9 @@ impl<'a> Mapper<'a> {
     }
 
     /// The fallback for a query that does not parse: the table after the first `FROM`, and
-    /// each `AND`-separated condition after the first `WHERE` that parses on its own.
-    pub fn scan(&mut self) {
+    /// each `AND`-separated condition after the first `WHERE` that parses on its own (when
+    /// `conditions` is set; a query too long for sqlparser is not parsed even in pieces).
+    pub fn scan(&mut self, conditions: bool) {
         let tokens: Vec<&TokenWithSpan> = self
             .tokens
             .iter()
@@ -156,7 +157,7 @@ impl<'a> Mapper<'a> {
                 span,
             });
         }
-        let Some(start) = keyword_at(from, Keyword::WHERE) else {
+        let Some(start) = keyword_at(from, Keyword::WHERE).filter(|_| conditions) else {
             return;
         };
         let Some(last) = tokens.last() else { return };
@@ -227,7 +228,7 @@ impl<'a> Mapper<'a> {
             let stage = self.stage(
                 "where",
                 StageRole::Filter,
-                self.with_keyword(self.close(selection.span()), &[Keyword::WHERE]),
+                self.with_keyword(self.close(expr_span(selection)), &[Keyword::WHERE]),
             );
             self.conditions_of(selection, stage, &inputs);
             self.check_or_escape(selection);
@@ -245,7 +246,7 @@ impl<'a> Mapper<'a> {
             let stage = self.stage(
                 "having",
                 StageRole::Filter,
-                self.with_keyword(self.close(having.span()), &[Keyword::HAVING]),
+                self.with_keyword(self.close(expr_span(having)), &[Keyword::HAVING]),
             );
             self.conditions_of(having, stage, &inputs);
         }
@@ -271,7 +272,7 @@ impl<'a> Mapper<'a> {
             let stage = self.stage(
                 "qualify",
                 StageRole::Filter,
-                self.with_keyword(self.close(qualify.span()), &[Keyword::QUALIFY]),
+                self.with_keyword(self.close(expr_span(qualify)), &[Keyword::QUALIFY]),
             );
             self.conditions_of(qualify, stage, &inputs);
         }
@@ -419,7 +420,7 @@ impl<'a> Mapper<'a> {
             values,
             negated,
             case_sensitive,
-            span: self.prepared.span(self.close(expr.span())),
+            span: self.prepared.span(self.close(expr_span(expr))),
             selector: None,
             derived_from: Vec::new(),
         };
@@ -469,7 +470,7 @@ impl<'a> Mapper<'a> {
                 if let Some(mut p) = self.time_window(left, kind, right) {
                     p.stage = stage;
                     p.negated = negated;
-                    p.span = self.prepared.span(self.close(expr.span()));
+                    p.span = self.prepared.span(self.close(expr_span(expr)));
                     out.push(p);
                     return;
                 }
@@ -496,7 +497,7 @@ impl<'a> Mapper<'a> {
                     if let Some(mut p) = p {
                         p.stage = stage;
                         p.negated = negated ^ *not;
-                        p.span = self.prepared.span(self.close(expr.span()));
+                        p.span = self.prepared.span(self.close(expr_span(expr)));
                         out.push(p);
                     }
                 }
@@ -596,7 +597,7 @@ impl<'a> Mapper<'a> {
             kind,
             values: vec![
                 self.literal(bound)
-                    .unwrap_or_else(|| self.slice(self.close(bound.span())).to_owned()),
+                    .unwrap_or_else(|| self.slice(self.close(expr_span(bound))).to_owned()),
             ],
             negated: false,
             case_sensitive: true,
@@ -611,7 +612,7 @@ impl<'a> Mapper<'a> {
         match expr {
             Expr::Value(_) => None,
             _ => column_name(expr)
-                .or_else(|| Some((self.slice(self.close(expr.span())).to_owned(), false))),
+                .or_else(|| Some((self.slice(self.close(expr_span(expr))).to_owned(), false))),
         }
     }
 
@@ -727,13 +728,16 @@ impl<'a> Mapper<'a> {
         };
         let or_span = self
             .token_between(
-                self.close(before.span()).end,
-                after.span().start,
+                self.close(expr_span(before)).end,
+                expr_span(after).start,
                 Keyword::OR,
             )
-            .unwrap_or_else(|| self.close(before.span()).union(&self.close(after.span())));
+            .unwrap_or_else(|| {
+                self.close(expr_span(before))
+                    .union(&self.close(expr_span(after)))
+            });
         let quote = |e: &Expr| {
-            let text = self.slice(self.close(e.span()));
+            let text = self.slice(self.close(expr_span(e)));
             let short = abbreviate(text, QUOTE_CHARS);
             if text.starts_with('(') && text.ends_with(')') {
                 short
@@ -848,7 +852,7 @@ fn is_time_bound(expr: &Expr) -> bool {
             function_name(function).is_some_and(|n| NOW_FUNCTIONS.contains(&n.as_str()))
                 || args(function).into_iter().any(is_time_bound)
         }
-        Expr::BinaryOp { left, right, .. } => is_time_bound(left) || is_time_bound(right),
+        Expr::BinaryOp { .. } => binary_leaves(expr).into_iter().any(is_time_bound),
         Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => is_time_bound(inner),
         _ => false,
     }
@@ -925,7 +929,7 @@ fn has_aggregate(expr: &Expr) -> bool {
                     .is_some_and(|n| AGGREGATE_FUNCTIONS.contains(&n.as_str())))
                 || args(function).into_iter().any(has_aggregate)
         }
-        Expr::BinaryOp { left, right, .. } => has_aggregate(left) || has_aggregate(right),
+        Expr::BinaryOp { .. } => binary_leaves(expr).into_iter().any(has_aggregate),
         Expr::Nested(inner)
         | Expr::Cast { expr: inner, .. }
         | Expr::UnaryOp { expr: inner, .. } => has_aggregate(inner),
@@ -1032,6 +1036,33 @@ fn mirror(kind: PredicateKind) -> PredicateKind {
         PredicateKind::Ge => PredicateKind::Le,
         other => other,
     }
+}
+
+/// The operands of a tree of binary operators, in source order, without recursion: sqlparser
+/// builds `a and b and …` or `1 + 1 + …` as a tree as deep as the chain is long.
+fn binary_leaves(expr: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::BinaryOp { left, right, .. } => {
+                stack.push(right);
+                stack.push(left);
+            }
+            _ => out.push(e),
+        }
+    }
+    out
+}
+
+/// An expression's span; sqlparser's own `span()` recurses down binary operators, which
+/// overflows the stack on a long chain.
+fn expr_span(expr: &Expr) -> SqlSpan {
+    binary_leaves(expr)
+        .into_iter()
+        .map(Spanned::span)
+        .reduce(|a, b| a.union(&b))
+        .unwrap_or(SqlSpan::empty())
 }
 
 fn strip_nested(mut expr: &Expr) -> &Expr {

@@ -225,3 +225,24 @@ fn or_merges_the_branches_that_test_one_field_alike() {
         "a ilike '%x' or b = 1 or a ilike '%y'"
     );
 }
+
+/// A long chain of ANDs is mapped without overflowing a test thread's stack; a query too
+/// long for sqlparser still names its table.
+#[test]
+fn long_chains_do_not_overflow_the_stack() {
+    let chain = format!("select * from t where a = 1{}", " and a = 1".repeat(1_500));
+    let parsed = parse(&chain);
+    assert!(parsed.diagnostics().is_empty());
+    assert_eq!(parsed.model.predicates.len(), 1_501);
+
+    // The deepest tree that fits the limit: one level per two bytes.
+    let sum = format!("select * from t where x = 0{}", "+1".repeat(8_000));
+    assert!(parse(&sum).diagnostics().is_empty());
+
+    let huge = format!("select * from t where a = 1{}", " and a = 1".repeat(3_000));
+    let parsed = parse(&huge);
+    assert!(parsed.failed);
+    assert_eq!(parsed.diagnostics()[0].code, "sql-too-long");
+    assert_eq!(parsed.model.tables[0].name, "t");
+    assert!(parsed.model.predicates.is_empty());
+}
