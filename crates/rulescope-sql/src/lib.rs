@@ -1,6 +1,6 @@
 //! The Snowflake SQL front end of rulescope: parses a detection query with `sqlparser`
-//! (Snowflake dialect) and maps it into the language-neutral
-//! [`QueryModel`](rulescope_model::analysis::QueryModel) that the SPL front end feeds too.
+//! (Snowflake dialect) and maps it into the language-neutral [`QueryModel`] that the SPL
+//! front end feeds too.
 //!
 //! ```
 //! use rulescope_model::analysis::{PredicateKind, SelectorKind};
@@ -33,6 +33,19 @@
 //!   feed, not a backslash and `n`).
 //! - String literals stay as written in the tree (sqlparser's unescaping differs from
 //!   Snowflake's); [`unescape`] reads them as Snowflake does, and model values are read so.
+//! - Stages, in SQL's logical order: the stages of CTEs and derived tables, then per SELECT
+//!   `from` (data source), `where` (filter), `group by` (aggregate), `having` (filter),
+//!   `select` (transform, or aggregate when it aggregates without GROUP BY), `qualify`
+//!   (filter), then `order by` / `limit` (output).
+//! - Predicates: `ILIKE` / `LIKE` (also `ANY (…)`) → like, case-insensitive / sensitive;
+//!   `=` `!=` `<>` `<` `<=` `>` `>=` → eq, ne, lt, le, gt, ge (operands swapped when the
+//!   literal comes first); `IN (…)` → in; `IS [NOT] NULL` → not_exists / exists;
+//!   `REGEXP_LIKE` / `RLIKE` → regex_match, case-insensitive with the `i` flag;
+//!   `CONTAINS` / `STARTSWITH` / `ENDSWITH` → wildcard `*x*` / `x*` / `*x`;
+//!   `ARRAY_CONTAINS(v, arr)` → eq on `arr`; `lower(x)` / `upper(x)` fold case; `NOT`
+//!   flips `negated`; OR branches testing one field alike merge into one predicate. A
+//!   comparison of a column with "now" (`dateadd(hour, -2, sysdate())`) or a placeholder
+//!   (`$latest$`) is a time window: `selector: TimeWindow`, the column as field.
 //! - [`data_source_for_table`] names the data a table holds; [`SqlParseStats`] sums parse
 //!   quality over a corpus.
 
