@@ -105,7 +105,7 @@ pub struct StageRow {
     pub index: usize,
     pub command: String,
     pub role: StageRole,
-    /// The stage's source text, as written (from its pipe on, for stages after the first).
+    /// The stage's source text, as written, without the pipe before it.
     pub text: String,
     pub span: Span,
 }
