@@ -151,6 +151,8 @@ pub struct SelectorRow {
     pub stage: usize,
     pub kind: SelectorKind,
     pub field: String,
+    /// How the field is compared (`eq`, `term`, `gt` for a time window, ...).
+    pub op: PredicateKind,
     pub values: Vec<String>,
     pub span: Span,
 }

@@ -231,6 +231,7 @@ pub fn classify(rule: &Rule, model: &mut QueryModel, catalog: &EventCatalog) -> 
             stage: predicate.stage,
             kind,
             field: predicate.field.clone(),
+            op: predicate.kind,
             values: predicate.values.clone(),
             span: predicate.span,
         });
@@ -253,6 +254,11 @@ pub fn classify(rule: &Rule, model: &mut QueryModel, catalog: &EventCatalog) -> 
                 stage: term.stage,
                 kind,
                 field: "_raw".to_owned(),
+                op: if term.indexed {
+                    PredicateKind::Term
+                } else {
+                    PredicateKind::RawContains
+                },
                 values: vec![term.text.clone()],
                 span: term.span,
             });
