@@ -179,17 +179,13 @@ pub struct Catalog<'a> {
     pub corpus: &'a CorpusAnalysis,
     pub rules: Vec<RuleRef>,
     pub indexes: Vec<Index>,
-    /// Rule id to the page of the first rule with it: variants and similar rules name ids.
-    by_id: HashMap<&'a str, usize>,
 }
 
 impl<'a> Catalog<'a> {
     pub fn new(corpus: &'a CorpusAnalysis) -> Self {
         let rules: Vec<RuleRef> = corpus.rules.iter().map(rule_ref).collect();
-        let mut by_id = HashMap::new();
         let mut by_key = HashMap::new();
         for (i, rule) in corpus.rules.iter().enumerate() {
-            by_id.entry(rule.id.as_str()).or_insert(i);
             by_key.entry(rule.key.as_str()).or_insert(i);
         }
         let indexes = Kind::ALL
@@ -200,17 +196,12 @@ impl<'a> Catalog<'a> {
             corpus,
             rules,
             indexes,
-            by_id,
         }
     }
 
     pub fn index(&self, kind: Kind) -> &Index {
         // `indexes` is built from `Kind::ALL` in order.
         &self.indexes[kind as usize]
-    }
-
-    pub fn rule_by_id(&self, id: &str) -> Option<&RuleRef> {
-        self.by_id.get(id).map(|&i| &self.rules[i])
     }
 
     pub fn use_cases(&self) -> usize {

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 
-use crate::catalog::{Catalog, Kind, attribution_key, event_name};
+use rulescope_analysis::rule::term_key;
+use rulescope_model::Span;
+
+use crate::catalog::{Catalog, Kind, attribution_key, event_name, rule_href};
 use crate::highlight::{escape_into, stage_anchor};
 use crate::slug::slug;
 
@@ -48,6 +51,7 @@ pub fn environment(catalog: &Catalog<'_>) -> Result<Environment<'static>, Error>
             })
             .collect(),
     );
+    let terms = Arc::clone(&entries);
     env.add_filter("href", move |name: &str, dir: &str| -> Option<String> {
         let kind = Kind::from_dir(dir)?;
         entries
@@ -55,15 +59,57 @@ pub fn environment(catalog: &Catalog<'_>) -> Result<Environment<'static>, Error>
             .filter(|names| names.contains(name))
             .map(|_| kind.href(name))
     });
-    let ids: Arc<HashMap<String, String>> = Arc::new(
+    // Rules are named by key (variants, similar rules, shared examples); an id that is no
+    // key (an older producer) still finds the first rule with it.
+    let rules: Arc<HashMap<String, String>> = Arc::new(
         catalog
             .corpus
             .rules
             .iter()
-            .filter_map(|r| Some((r.id.clone(), catalog.rule_by_id(&r.id)?.href.clone())))
+            .rev()
+            .map(|r| (r.id.clone(), rule_href(&r.key)))
+            .chain(
+                catalog
+                    .corpus
+                    .rules
+                    .iter()
+                    .map(|r| (r.key.clone(), rule_href(&r.key))),
+            )
             .collect(),
     );
-    env.add_filter("rule_href", move |id: &str| ids.get(id).cloned());
+    env.add_filter("rule_href", move |name: &str| rules.get(name).cloned());
+    env.add_filter("term_href", move |term: &str, negated: bool| {
+        let key = term_key(term, negated).key;
+        let names = terms.get(&Kind::SearchTerm)?;
+        names.contains(&key).then(|| Kind::SearchTerm.href(&key))
+    });
+    // Selector keys are `<kind label> <field>=<value, lower case>`: a rule's selector finds its
+    // entry by the part after the label.
+    let selectors: Arc<HashMap<String, String>> = Arc::new(
+        catalog
+            .corpus
+            .selectors
+            .iter()
+            .filter_map(|e| {
+                let (_, field_value) = e.key.split_once(' ')?;
+                Some((field_value.to_owned(), Kind::Selector.href(&e.key)))
+            })
+            .collect(),
+    );
+    env.add_filter("selector_href", move |field: &str, value: &str| {
+        selectors
+            .get(&format!("{field}={}", value.to_lowercase()))
+            .cloned()
+    });
+    env.add_filter("span_text", |text: &str, span: Value| -> String {
+        let at = |name| {
+            span.get_attr(name)
+                .ok()
+                .and_then(|v| u32::try_from(v).ok())
+                .unwrap_or(0)
+        };
+        Span::new(at("start"), at("end")).slice(text).to_owned()
+    });
     env.add_function("event_name", |provider: &str, id: u32| {
         event_name(provider, id)
     });

@@ -197,7 +197,7 @@ fn markdown_keeps_the_reference_sections_in_order() {
         "| Field | Kind | Values | Other rules / use cases |",
         "## Search terms",
         "## Data source",
-        "| 1 | event code | `EventCode` | `4688` | `TERM(EventCode=4688)` |",
+        "| 1 | event code | `EventCode` | term | `4688` | `TERM(EventCode=4688)` |",
         "## Variants",
         "## Similar rules",
         "## Diagnostics",
