@@ -39,6 +39,10 @@ enum Command {
     Show(commands::show::Args),
     /// List a corpus's most shared indicators and search terms, selectors apart.
     Indicators(commands::indicators::Args),
+    /// Publish corpora as a static catalog site: a page per rule, indexes (ATT&CK matrix,
+    /// data sources, events, indicators, search terms, ...), offline search, and JSON,
+    /// Markdown, CSV and ATT&CK Navigator exports.
+    Build(commands::build::Args),
 }
 
 /// How much a command prints besides its result.
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => commands::parse::run(&args, verbosity),
         Command::Show(args) => commands::show::run(&args, verbosity),
         Command::Indicators(args) => commands::indicators::run(&args, verbosity),
+        Command::Build(args) => commands::build::run(&args, verbosity),
     };
     match outcome {
         Ok(code) => code,
