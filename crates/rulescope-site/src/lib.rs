@@ -21,13 +21,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, context};
-use rulescope_analysis::report::{CorpusAnalysis, RuleAnalysis};
+use rulescope_analysis::report::{CorpusAnalysis, RuleAnalysis, StageRow};
 use rulescope_model::{Severity, Span};
 
 pub use highlight::highlight;
 pub use slug::slug;
 
-use catalog::{Catalog, Kind, RuleRef};
+use catalog::{Catalog, Kind};
 
 /// How to build the site.
 #[derive(Clone, Debug)]
@@ -136,6 +136,12 @@ pub fn build(
         env: &env,
         options,
         out: out_dir,
+        // Converted once: index pages list the same rules many times over.
+        rule_values: catalog
+            .rules
+            .iter()
+            .map(|r| Value::from(Serde(r)))
+            .collect(),
     };
     let mut jobs = vec![Job::Home, Job::Search, Job::Diagnostics, Job::Exports];
     jobs.extend((0..corpus.rules.len()).map(Job::Rule));
@@ -221,6 +227,7 @@ struct Site<'a> {
     env: &'a Environment<'static>,
     options: &'a SiteOptions,
     out: &'a Path,
+    rule_values: Vec<Value>,
 }
 
 impl Site<'_> {
@@ -252,11 +259,7 @@ impl Site<'_> {
             }
             Job::Entry(kind, i) => {
                 let entry = &self.catalog.index(kind).entries[i];
-                let rules: Vec<&RuleRef> = entry
-                    .rules
-                    .iter()
-                    .map(|&r| &self.catalog.rules[r])
-                    .collect();
+                let rules = self.rule_list(&entry.rules);
                 let corpus_rules = || entry.rules.iter().map(|&r| &self.catalog.corpus.rules[r]);
                 let matrix = matches!(
                     kind,
@@ -278,7 +281,7 @@ impl Site<'_> {
                 let ctx = context! {
                     kind => kind_view(kind),
                     entry => row(entry),
-                    rules => Serde(rules),
+                    rules,
                     matrix => Serde(matrix),
                     external,
                 };
@@ -302,15 +305,19 @@ impl Site<'_> {
         self.page(stats, &rule_ref.href, "rule.html", "../", ctx.clone())?;
         let md = self.render("rule.md", "../", ctx)?;
         self.write(stats, &format!("rules/{file}.md"), md.as_bytes())?;
-        let json = serde_json::to_vec_pretty(rule).map_err(|source| SiteError::Json {
+        let json = serde_json::to_vec(rule).map_err(|source| SiteError::Json {
             path: self.out.join(&rule_ref.href),
             source,
         })?;
         self.write(stats, &format!("rules/{file}.json"), &json)
     }
 
+    fn rule_list(&self, rules: &[usize]) -> Vec<Value> {
+        rules.iter().map(|&r| self.rule_values[r].clone()).collect()
+    }
+
     fn query_html(&self, rule: &RuleAnalysis) -> String {
-        let stages: Vec<(usize, Span)> = rule.stages.iter().map(|s| (s.index, s.span)).collect();
+        let stages = stage_blocks(&rule.logic, &rule.stages);
         let mut marks = highlight::token_marks(&rule.logic_format, &rule.logic);
         marks.extend(rule.selectors.iter().map(|s| ("hl-selector", s.span)));
         marks.extend(rule.indicators.iter().map(|s| ("hl-indicator", s.span)));
@@ -379,13 +386,13 @@ impl Site<'_> {
         codes
             .into_iter()
             .map(|(code, (severity, count, rules))| {
-                let rules: Vec<&RuleRef> = rules.iter().map(|&i| &self.catalog.rules[i]).collect();
+                let rules = self.rule_list(&rules);
                 context! {
                     code,
                     anchor => format!("code-{}", slug(code)),
                     severity => severity.as_str(),
                     count,
-                    rules => Serde(rules),
+                    rules,
                 }
             })
             .collect()
@@ -502,6 +509,24 @@ impl Site<'_> {
     }
 }
 
+/// Stage spans widened back to the `|` before them, so each stage shows as one block that
+/// starts with its pipe (the analysis's spans leave the pipe out).
+fn stage_blocks(logic: &str, stages: &[StageRow]) -> Vec<(usize, Span)> {
+    let mut previous_end = 0u32;
+    stages
+        .iter()
+        .map(|stage| {
+            let gap = Span::new(previous_end.min(stage.span.start), stage.span.start);
+            let start = gap
+                .slice(logic)
+                .rfind('|')
+                .map_or(stage.span.start, |at| gap.start + at as u32);
+            previous_end = stage.span.end;
+            (stage.index, Span::new(start, stage.span.end))
+        })
+        .collect()
+}
+
 fn kind_view(kind: Kind) -> Value {
     context! {
         dir => kind.dir(),
@@ -518,5 +543,32 @@ fn row(entry: &catalog::Entry) -> Value {
         href => &entry.href,
         rules => entry.rules.len(),
         use_cases => entry.use_cases,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rulescope_model::analysis::StageRole;
+
+    fn stage(index: usize, start: u32, end: u32) -> StageRow {
+        StageRow {
+            index,
+            command: String::new(),
+            role: StageRole::Filter,
+            text: String::new(),
+            span: Span::new(start, end),
+        }
+    }
+
+    #[test]
+    fn stage_blocks_start_at_their_pipe() {
+        let logic = "a=1 | where b | stats c";
+        let blocks = stage_blocks(logic, &[stage(0, 0, 3), stage(1, 6, 13), stage(2, 16, 23)]);
+        let texts: Vec<&str> = blocks.iter().map(|(_, s)| s.slice(logic)).collect();
+        assert_eq!(texts, ["a=1", "| where b", "| stats c"]);
+        // Spans that overlap or run past the text do not make it panic.
+        let odd = stage_blocks(logic, &[stage(0, 5, 99), stage(1, 2, 4)]);
+        assert_eq!(odd.len(), 2);
     }
 }
