@@ -19,6 +19,9 @@ pub(crate) struct Parser<'a> {
     /// Set once the depth limit is hit in a stage: the rest of the stage is skipped, and the
     /// enclosing levels must not each report their now-unclosed parenthesis.
     bailed: bool,
+    /// One unclosed `[` per top-level stage is reported: the brackets inside it are
+    /// unclosed for the same reason.
+    bracket_reported: bool,
     /// In `tstats ... where <search> by ...` the search stops at `by`.
     pub stop_at_by: bool,
 }
@@ -35,6 +38,7 @@ impl<'a> Parser<'a> {
             diags: Vec::new(),
             depth: 0,
             bailed: false,
+            bracket_reported: false,
             stop_at_by: false,
         }
     }
@@ -208,6 +212,7 @@ impl<'a> Parser<'a> {
         // A subsearch's stages run inside the outer nesting; only a top-level stage resets.
         if self.depth == 0 {
             self.bailed = false;
+            self.bracket_reported = false;
         }
     }
 
@@ -601,7 +606,7 @@ impl<'a> Parser<'a> {
     pub fn subsearch(&mut self, t: Tok, first_is_command: bool) -> Subsearch {
         self.bump(t);
         let whole = span(t.start, t.end);
-        if !t.closed {
+        if !t.closed && !std::mem::replace(&mut self.bracket_reported, true) {
             self.error(
                 "spl-unclosed-bracket",
                 "this `[` is never closed",
