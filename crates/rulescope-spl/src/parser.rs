@@ -328,10 +328,11 @@ impl<'a> Parser<'a> {
     }
 
     /// Where the macros that end a stage begin (or `end` when the last token is not a macro,
-    /// or when macros are the stage's only arguments, as in ``table `fields_macro` ``).
+    /// when macros are the stage's only arguments, as in ``table `fields_macro` ``, or when
+    /// the token before them awaits an operand, as in ``where a OR `m` ``).
     fn trailing_macros_start(&self, from: usize, end: usize) -> usize {
         let mut lx = Lexer::new(self.src.as_bytes(), from, end);
-        let mut last_other = None;
+        let mut last_other: Option<Tok> = None;
         let mut saw_macro_after = false;
         loop {
             let t = lx.next(Mode::Search);
@@ -339,14 +340,40 @@ impl<'a> Parser<'a> {
                 Tk::Eof => break,
                 Tk::Macro => saw_macro_after = true,
                 _ => {
-                    last_other = Some(t.end);
+                    last_other = Some(t);
                     saw_macro_after = false;
                 }
             }
         }
         match last_other {
-            Some(e) if saw_macro_after => e,
+            Some(t) if saw_macro_after && !self.awaits_operand(t) => t.end,
             _ => end,
+        }
+    }
+
+    fn awaits_operand(&self, t: Tok) -> bool {
+        const WORDS: &[&str] = &[
+            "and",
+            "or",
+            "not",
+            "xor",
+            "like",
+            "in",
+            "by",
+            "as",
+            "output",
+            "outputnew",
+            "where",
+            "from",
+        ];
+        match t.kind {
+            Tk::Word => {
+                let text = self.text(t);
+                WORDS.iter().any(|w| text.eq_ignore_ascii_case(w))
+                    || text.ends_with(['+', '-', '*', '/', '%', '.', '!'])
+            }
+            Tk::Str | Tk::RParen | Tk::Bracket | Tk::RBracket => false,
+            _ => true,
         }
     }
 
