@@ -1,1 +1,92 @@
-fn main() {}
+//! The `rulescope` command line: parses arguments, runs one command, maps its outcome to
+//! the exit code (0 success, 1 findings or unreadable input, 2 usage errors).
+
+mod commands;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "rulescope",
+    version,
+    about = "Reads detection-rule corpora, understands each query, and publishes what it finds",
+    propagate_version = true
+)]
+struct Cli {
+    /// Print only errors and the summary.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print every warning in full, and debug logs (-vv for trace logs).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load rule corpora and summarise them: rules by format and data category, use cases,
+    /// warnings by kind, and files that could not be loaded.
+    Check(commands::check::Args),
+}
+
+/// How much a command prints besides its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// Output formats shared by the commands that print a report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Which findings fail the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Warnings fail the run too (errors always do).
+    Warnings,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, 0) => Verbosity::Normal,
+        (false, _) => Verbosity::Verbose,
+    };
+    init_logging(cli.verbose);
+    let outcome = match cli.command {
+        Command::Check(args) => commands::check::run(&args, verbosity),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RULESCOPE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("rulescope={level},warn")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+}

@@ -104,9 +104,28 @@ pub struct Predicate {
     pub negated: bool,
     pub case_sensitive: bool,
     pub span: Span,
+    /// Set when the predicate picks the data to search rather than describing the threat;
+    /// front ends set what they know (a SQL time window), the analysis classifies the rest.
+    pub selector: Option<SelectorKind>,
     /// The fields this one was computed from by earlier stages (`eval x=y`, `rename y as x`),
     /// nearest first; empty when the field comes straight from the data.
     pub derived_from: Vec<String>,
+}
+
+/// What a data-source selector selects. Selectors are kept apart from indicators: they
+/// say where a rule looks, not what it looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelectorKind {
+    /// A Windows event id (`EventCode=4688`, `"<EventID>4688<"`, `match(signature_id, "4688")`).
+    EventCode,
+    Index,
+    Sourcetype,
+    Source,
+    /// An EDR record type (`Type=Process`, `TERM(ProcessRollup2)`, `event_type IN (...)`).
+    EdrEventType,
+    /// The time range a query searches (`event_time > dateadd(hour, -2, sysdate())`).
+    TimeWindow,
 }
 
 /// A bare word or phrase in a search, matched against the raw event text.

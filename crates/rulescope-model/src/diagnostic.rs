@@ -83,8 +83,13 @@ impl Diagnostic {
                 let range = index.line_range(text, line);
                 let source_line = text[range.clone()].to_owned();
                 // The caret covers the span's part on its first line, and at least one column.
-                let from = start - range.start;
-                let to = (span.end as usize).clamp(start, range.end) - range.start;
+                // Snapped to character boundaries: a span from another text's offsets (a
+                // lossy re-decoding, say) must not split a character.
+                let from = floor_boundary(&source_line, start - range.start);
+                let to = ceil_boundary(
+                    &source_line,
+                    (span.end as usize).clamp(start, range.end) - range.start,
+                );
                 (
                     line,
                     column,
@@ -103,6 +108,22 @@ impl Diagnostic {
             diagnostic: self,
         }
     }
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 /// A diagnostic with its origin, 1-based line and column, and the offending source line.
@@ -138,7 +159,7 @@ impl Located {
                 let mut range = span.range();
                 if range.is_empty() {
                     // An empty span (end of input, say) still gets a one-column caret.
-                    range.end = (range.start + 1).min(source_line.len().max(range.start));
+                    range.end = ceil_boundary(source_line, range.start + 1);
                 }
                 report.push(
                     title.element(

@@ -1,0 +1,5 @@
+//! Analysis: from rules and their query models to everything a detection engineer wants to
+//! know about them. See `report` for the output contract.
+
+pub mod report;
+pub mod spl;
