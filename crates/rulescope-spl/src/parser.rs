@@ -2,6 +2,8 @@
 //! pieces (macros, values, options, field lists). Typed commands live in `commands.rs`,
 //! eval/where expressions in `expr.rs`.
 
+use std::cell::Cell;
+
 use rulescope_model::{Diagnostic, Span};
 
 use crate::ast::*;
@@ -24,6 +26,7 @@ pub(crate) struct Parser<'a> {
     bracket_reported: bool,
     /// In `tstats ... where <search> by ...` the search stops at `by`.
     pub stop_at_by: bool,
+    peeked: Cell<Option<((usize, usize, Mode), Tok)>>,
 }
 
 pub(crate) fn span(start: usize, end: usize) -> Span {
@@ -40,21 +43,32 @@ impl<'a> Parser<'a> {
             bailed: false,
             bracket_reported: false,
             stop_at_by: false,
+            peeked: Cell::new(None),
         }
     }
 
     // ---- token plumbing -------------------------------------------------------------
 
+    /// The next token, without consuming it. The parser peeks the same token several times
+    /// as it tries alternatives, so the last answer is cached by position and mode.
     pub fn peek(&self, mode: Mode) -> Tok {
-        self.lx.clone().next(mode)
+        let key = (self.lx.pos, self.lx.end, mode);
+        if let Some((k, tok)) = self.peeked.get()
+            && k == key
+        {
+            return tok;
+        }
+        let tok = self.lx.clone().next(mode);
+        self.peeked.set(Some((key, tok)));
+        tok
     }
 
     /// The token after the next one.
     pub fn peek2(&self, mode: Mode) -> (Tok, Tok) {
+        let a = self.peek(mode);
         let mut lx = self.lx.clone();
-        let a = lx.next(mode);
-        let b = lx.next(mode);
-        (a, b)
+        lx.pos = a.end;
+        (a, lx.next(mode))
     }
 
     pub fn bump(&mut self, tok: Tok) {
@@ -331,6 +345,9 @@ impl<'a> Parser<'a> {
     /// when macros are the stage's only arguments, as in ``table `fields_macro` ``, or when
     /// the token before them awaits an operand, as in ``where a OR `m` ``).
     fn trailing_macros_start(&self, from: usize, end: usize) -> usize {
+        if !self.src.get(from..end).is_some_and(|t| t.contains('`')) {
+            return end;
+        }
         let mut lx = Lexer::new(self.src.as_bytes(), from, end);
         let mut last_other: Option<Tok> = None;
         let mut saw_macro_after = false;
@@ -914,7 +931,7 @@ impl<'a> Parser<'a> {
                         self.unknown_search_function(t);
                     }
                 }
-                let field = FieldName {
+                let field = || FieldName {
                     name: text.to_owned(),
                     quote: Quote::None,
                     span: span(t.start, t.end),
@@ -925,7 +942,7 @@ impl<'a> Parser<'a> {
             Tk::Str => {
                 self.bump(t);
                 let s = self.str_lit(t);
-                let field = FieldName {
+                let field = || FieldName {
                     name: s.raw.clone(),
                     quote: Quote::Double,
                     span: s.span,
@@ -1008,7 +1025,7 @@ impl<'a> Parser<'a> {
     }
 
     /// After a field (word or quoted): `=value`, `!=value`, `<value`, ..., or `IN (...)`.
-    fn search_predicate(&mut self, field: FieldName) -> Option<SearchExpr> {
+    fn search_predicate(&mut self, field: impl FnOnce() -> FieldName) -> Option<SearchExpr> {
         let (op_tok, after) = self.peek2(Mode::Search);
         let op = match op_tok.kind {
             Tk::Eq => CompareOp::Eq,
@@ -1021,6 +1038,7 @@ impl<'a> Parser<'a> {
                 if after.kind == Tk::LParen && self.text(op_tok).eq_ignore_ascii_case("IN") =>
             {
                 self.bump(after);
+                let field = field();
                 let values = self.search_in_list(after.start);
                 let s = field.span.to(span(after.start, self.lx.pos));
                 return Some(SearchExpr::In {
@@ -1032,6 +1050,7 @@ impl<'a> Parser<'a> {
             _ => return None,
         };
         self.bump(op_tok);
+        let field = field();
         let value = self.value().unwrap_or_else(|| {
             self.error(
                 "spl-missing-value",
