@@ -13,6 +13,9 @@ use crate::lexer::{Lexer, Mode, Tk, Tok, split_stages};
 /// is reported, not followed: the parser's recursion and the tree's depth stay bounded.
 pub(crate) const MAX_DEPTH: u32 = 200;
 
+/// Where a token was peeked: position, window end, mode.
+type PeekKey = (usize, usize, Mode);
+
 pub(crate) struct Parser<'a> {
     pub src: &'a str,
     pub lx: Lexer<'a>,
@@ -26,7 +29,7 @@ pub(crate) struct Parser<'a> {
     bracket_reported: bool,
     /// In `tstats ... where <search> by ...` the search stops at `by`.
     pub stop_at_by: bool,
-    peeked: Cell<Option<((usize, usize, Mode), Tok)>>,
+    peeked: Cell<Option<(PeekKey, Tok)>>,
 }
 
 pub(crate) fn span(start: usize, end: usize) -> Span {
