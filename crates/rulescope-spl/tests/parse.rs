@@ -597,3 +597,29 @@ fn without_spans_sees_real_differences() {
         common::without_spans(&parse("a b").pipeline)
     );
 }
+
+#[test]
+fn style_fixtures_parse_clean_and_round_trip() {
+    let text = include_str!("fixtures/styles.spl");
+    let queries: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert!(queries.len() >= 25);
+    for q in queries {
+        round_trips(q);
+        let p = parse(q);
+        let generic: Vec<String> = p
+            .pipeline
+            .stages
+            .iter()
+            .filter(|s| !s.command.is_typed())
+            .map(|s| s.command.name())
+            .collect();
+        let allowed = ["mycustomcommand", "chart"];
+        assert!(
+            generic.iter().all(|g| allowed.contains(&g.as_str())),
+            "{q}: generic {generic:?}"
+        );
+    }
+}
