@@ -316,14 +316,27 @@ impl<'a> Parser<'a> {
         };
         self.bump(name_tok);
         let name = self.word(name_tok);
-        let lower = name.text.to_ascii_lowercase();
+        // Command names are short: lower-case them on the stack, not in a new String.
+        let mut buf = [0u8; 24];
+        let lower_owned;
+        let lower: &str = match buf.get_mut(..name.text.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(name.text.as_bytes());
+                dst.make_ascii_lowercase();
+                std::str::from_utf8(dst).unwrap_or_default()
+            }
+            None => {
+                lower_owned = name.text.to_ascii_lowercase();
+                &lower_owned
+            }
+        };
         let after_name = self.lx.pos;
         let content_end = if lower == "search" {
             end
         } else {
             self.trailing_macros_start(after_name, end)
         };
-        let command = self.in_window(after_name, content_end, |p| p.command(&lower, name));
+        let command = self.in_window(after_name, content_end, |p| p.command(lower, name));
         out.push(Stage {
             piped,
             command,
