@@ -132,7 +132,7 @@ pub(crate) fn opens_bracket(b: &[u8], i: usize) -> bool {
     i == 0
         || matches!(
             b[i - 1],
-            b' ' | b'\t' | b'\n' | b'\r' | b'(' | b'=' | b',' | b'|'
+            b' ' | b'\t' | b'\n' | b'\r' | b'(' | b'[' | b'=' | b',' | b'|'
         )
 }
 
@@ -275,7 +275,7 @@ impl<'a> Lexer<'a> {
             }
             b'(' => tok(Tk::LParen, start + 1),
             b')' => tok(Tk::RParen, start + 1),
-            b'[' if mode == Mode::Search => {
+            b'[' if mode == Mode::Search && opens_bracket(b, start) => {
                 let (end, closed) = scan_bracket(b, start);
                 Tok {
                     kind: Tk::Bracket,
