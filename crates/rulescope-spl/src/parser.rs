@@ -637,7 +637,7 @@ impl<'a> Parser<'a> {
     /// A field list (commas or spaces between entries), stopping at an option, at one of
     /// the `stop` keywords or at anything that is not a field or a macro.
     pub fn field_list(&mut self, stop: &[&str]) -> Vec<FieldItem> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(8);
         loop {
             let t = self.peek(Mode::Search);
             match t.kind {
@@ -800,7 +800,7 @@ impl<'a> Parser<'a> {
 
     /// A sequence of terms joined by AND (implicit or written); `in_group` stops at `)`.
     pub fn search_seq(&mut self, in_group: bool) -> Option<SearchExpr> {
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(8);
         loop {
             let t = self.peek(Mode::Search);
             match t.kind {
