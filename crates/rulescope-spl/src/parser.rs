@@ -284,20 +284,24 @@ impl<'a> Parser<'a> {
             return;
         }
         let text = self.text(t);
-        let name_len = text
-            .bytes()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
-            .count();
-        if t.kind != Tk::Word || name_len == 0 {
+        let valid =
+            t.kind == Tk::Word && text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+        if !valid {
             self.error(
                 "spl-expected-command",
                 "expected a command name",
                 span(t.start, t.end.max(t.start + 1)),
             )
             .help = Some("a stage starts with a command such as `where`, `eval` or `stats`".into());
-            let name = Word {
-                text: String::new(),
-                span: span(t.start, t.start),
+            // A malformed name is kept as written, so the stage prints back the same.
+            let name = if t.kind == Tk::Word {
+                self.bump(t);
+                self.word(t)
+            } else {
+                Word {
+                    text: String::new(),
+                    span: span(t.start, t.start),
+                }
             };
             let command = Command::Generic(GenericCommand {
                 name,
@@ -310,12 +314,8 @@ impl<'a> Parser<'a> {
             });
             return;
         }
-        let name_tok = Tok {
-            end: t.start + name_len,
-            ..t
-        };
-        self.bump(name_tok);
-        let name = self.word(name_tok);
+        self.bump(t);
+        let name = self.word(t);
         // Command names are short: lower-case them on the stack, not in a new String.
         let mut buf = [0u8; 24];
         let lower_owned;

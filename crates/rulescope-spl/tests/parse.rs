@@ -382,6 +382,12 @@ fn malformed_searches_get_precise_diagnostics() {
             &["TERM(BEGIN RSA)"],
         ),
         ("a \"unterminated", &["spl-unterminated-string"], &["\""]),
+        // Found by fuzzing: a name glued to `[` is not a command followed by a subsearch.
+        (
+            "a | s[x y | stats count",
+            &["spl-expected-command"],
+            &["s[x"],
+        ),
     ];
     for (q, want_codes, want_spans) in cases {
         assert_eq!(codes(q), *want_codes, "{q}");
