@@ -511,8 +511,8 @@ impl<'a> Parser<'a> {
         }
         match closed_at {
             Some(close) => {
-                if close > open + 1 || !args.is_empty() || !inner[open + 1..close].trim().is_empty()
-                {
+                // `m()` and `m( )` have no argument; `m(a,)` has an empty second one.
+                if !args.is_empty() || !inner[open + 1..close].trim().is_empty() {
                     push(&mut args, arg_start, close);
                 }
                 if !inner[close + 1..].trim().is_empty() {
