@@ -126,14 +126,14 @@ pub(crate) fn scan_bracket(b: &[u8], start: usize) -> (usize, bool) {
     (b.len(), false)
 }
 
-/// A `[` opens a subsearch only where a token may start; inside a word it is a character
-/// (unquoted regexes such as `(?<x>[a-z]+)` in rex).
+/// A `[` opens a subsearch only where a token may start (after a space or a breaker such as
+/// `(`, `=` or a closing quote); inside a word it is a character (`process_[0-9]`). The
+/// printer separates tokens with spaces, so this must not depend on spacing alone.
 pub(crate) fn opens_bracket(b: &[u8], i: usize) -> bool {
-    i == 0
-        || matches!(
-            b[i - 1],
-            b' ' | b'\t' | b'\n' | b'\r' | b'(' | b'[' | b'=' | b',' | b'|'
-        )
+    i == 0 || {
+        let prev = b[i - 1];
+        prev == b'[' || (SEARCH_BREAK[prev as usize] && prev != b'!')
+    }
 }
 
 /// Splits `start..end` into stage ranges at `|` outside strings, macros, comments and

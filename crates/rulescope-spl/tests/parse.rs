@@ -432,6 +432,28 @@ fn subsearches_comments_and_leading_pipes() {
     };
     let sub = j.subsearch.as_ref().map(|s| s.pipeline.stages.len());
     assert_eq!(sub, Some(2));
+    // Found by fuzzing: after a closing quote, `[` opens a subsearch whether or not a space
+    // separates them, so the printer's spacing cannot change the tree.
+    for q in [
+        "a \"b\"[search c] d",
+        "a \"b\" [search c] d",
+        "a (b)[search c]",
+    ] {
+        let p = clean(q);
+        let Command::Search(s) = &p.pipeline.stages[0].command else {
+            panic!()
+        };
+        assert!(
+            s.expr
+                .as_ref()
+                .map(shape)
+                .unwrap_or_default()
+                .contains("[sub]"),
+            "{q}"
+        );
+        round_trips(q);
+    }
+    assert_eq!(base_shape("process_[0-9]x"), "process_[0-9]x");
     let p = clean("x | foreach old_* [ rex field=<<FIELD>> mode=sed \"s/(\\\\,|\\\\])//g\"]");
     let Command::Foreach(f) = &p.pipeline.stages[1].command else {
         panic!()
