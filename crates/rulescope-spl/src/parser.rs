@@ -235,11 +235,20 @@ impl<'a> Parser<'a> {
 
     fn base_search(&mut self) -> Command {
         let t = self.peek(Mode::Search);
-        let keyword =
-            (t.kind == Tk::Word && self.text(t).eq_ignore_ascii_case("search")).then(|| {
-                self.bump(t);
-                self.word(t)
-            });
+        // `search` is the command only as a word of its own: `search=1` is a comparison.
+        let standalone = self
+            .src
+            .as_bytes()
+            .get(t.end)
+            .is_none_or(|c| c.is_ascii_whitespace())
+            || t.end >= self.lx.end;
+        let keyword = (t.kind == Tk::Word
+            && standalone
+            && self.text(t).eq_ignore_ascii_case("search"))
+        .then(|| {
+            self.bump(t);
+            self.word(t)
+        });
         let mark = self.diags.len();
         let expr = self.search_seq(false);
         self.stray_leading_quote(t, mark);
