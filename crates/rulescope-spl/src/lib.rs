@@ -13,7 +13,7 @@
 //!   [`Parsed::expansion`] maps every byte of the expanded text back to the query or to
 //!   the macro call it came from. Tree spans then index [`Parsed::source`]; diagnostic
 //!   spans always index the query.
-//! - [`print`]`(&Pipeline) -> String`: canonical SPL; `parse(print(t))` equals `t` up to
+//! - [`print()`]`(&Pipeline) -> String`: canonical SPL; `parse(print(t))` equals `t` up to
 //!   spans (comments are not kept).
 //! - [`walk`] with a [`Visitor`], and [`macro_calls`].
 //! - [`tokens`]`(query) -> Vec<(TokenKind, Span)>`: classified tokens covering the text, for
