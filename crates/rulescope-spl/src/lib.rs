@@ -34,6 +34,22 @@
 //! - A macro may stand anywhere a term, value, option, field or stage may; macros that end
 //!   a stage without a pipe become stages of their own with `piped: false`.
 //! - `rex` and `regex` take the rest of the stage as a raw pattern.
+//!
+//! # Diagnostic codes
+//!
+//! Errors: `spl-unclosed-paren`, `spl-unmatched-close-paren`, `spl-unclosed-bracket`,
+//! `spl-unmatched-close-bracket`, `spl-unterminated-string`, `spl-stray-quote` (a quote
+//! before the first macro that mispairs every later one), `spl-unterminated-macro`,
+//! `spl-unclosed-macro-args`, `spl-macro-unterminated-string`, `spl-macro-trailing-text`,
+//! `spl-empty-macro`, `spl-macro-recursion`, `spl-unclosed-term`, `spl-empty-term`,
+//! `spl-unknown-search-function` (`zTERM(`), `spl-glued-operator` (`ANDmatch(`),
+//! `spl-unknown-operator` (`contains`), `spl-expected-operator`, `spl-expected-expression`,
+//! `spl-expected-assignment`, `spl-expected-command`, `spl-function-arity`,
+//! `spl-dangling-operator`, `spl-missing-field`, `spl-missing-value`, `spl-missing-argument`,
+//! `spl-regex-bad-operator` (`regex f-"x"`), `spl-empty-stage`, `spl-unexpected-token`,
+//! `spl-unterminated-field`, `spl-nesting-too-deep`, `spl-query-too-long`.
+//! Warnings: `spl-stray-comma`, `spl-term-with-space` (`TERM(a b)` never matches),
+//! `spl-unquoted-regex` (backslashes in an unquoted regex), `spl-empty-group`.
 
 mod ast;
 mod commands;
