@@ -4,6 +4,8 @@
 
 use rulescope_model::analysis::{PredicateKind, SelectorKind, StageRole};
 use rulescope_model::{Located, LogicFormat, Span};
+pub use rulescope_reference::CoverageRow;
+pub use rulescope_reference::enrich::{AtomicTest, Attribution, Enrichment, LivingOffTheLand};
 use serde::Serialize;
 
 /// The analysis of one rule.
@@ -20,13 +22,15 @@ pub struct RuleAnalysis {
     pub logic_format: LogicFormat,
     /// The rule file's path relative to its corpus root, `/`-separated.
     pub path: String,
-    /// The description without its label suffixes (threat actors, software, atomics, ...).
-    pub summary: String,
+    /// The description as written.
     pub description: String,
+    /// Threat actors, software, atomic tests, ... parsed out of the description, and its
+    /// prose `summary` without those labels.
     pub enrichment: Enrichment,
     pub data_source: DataSource,
     pub data_categories: Vec<String>,
-    pub attack: Vec<AttackRow>,
+    /// ATT&CK coverage rows, grouped by tactic in kill-chain order.
+    pub attack: Vec<CoverageRow>,
     pub events: Vec<EventRow>,
     pub references: Vec<Reference>,
     pub logic: String,
@@ -71,30 +75,6 @@ pub struct IndexEntry {
     pub use_cases: usize,
 }
 
-/// Names parsed out of the description.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Enrichment {
-    pub threat_actors: Vec<NamedEntity>,
-    pub software: Vec<String>,
-    pub atomic_tests: Vec<AtomicTest>,
-    pub lolbas: bool,
-    pub tags: Vec<String>,
-    pub vulnerabilities: Vec<String>,
-    pub campaigns: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct NamedEntity {
-    pub name: String,
-    pub aliases: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct AtomicTest {
-    pub technique_id: String,
-    pub test_numbers: Vec<u32>,
-}
-
 /// Where a rule's events come from, derived from its macros, selectors or tables.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct DataSource {
@@ -102,18 +82,6 @@ pub struct DataSource {
     pub key: String,
     /// For people: "Windows Event Log", "Sysmon", "EDR", "AWS CloudTrail", ...
     pub label: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct AttackRow {
-    pub tactic_id: Option<String>,
-    /// "Execution"
-    pub tactic: String,
-    /// "T1569.002"
-    pub technique_id: String,
-    /// "System Services: Service Execution" (sub-techniques as `Parent: Sub`).
-    pub technique: String,
-    pub url: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -20,7 +20,7 @@ pub use fields::EventFields;
 
 /// The log a rule reads, as far as event ids are concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "lowercase")]
 pub enum EventSource {
     /// The Security channel: Security-Auditing, and Eventlog's 1100–1108.
     Security,
