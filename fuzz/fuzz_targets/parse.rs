@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let parsed = rulescope_spl::parse(query);
     for d in &parsed.diagnostics {
         let span = d.span.unwrap_or_default();
-        assert!(span.start <= span.end && span.end as usize <= query.len());
+        assert!(span.start < span.end && span.end as usize <= query.len());
     }
     let covered: usize = rulescope_spl::tokens(query).iter().map(|(_, s)| s.len() as usize).sum();
     assert_eq!(covered, query.len());

@@ -105,9 +105,7 @@ impl<'a> Parser<'a> {
         msg: impl Into<String>,
         at: Span,
     ) -> &mut Diagnostic {
-        self.diags.push(Diagnostic::error(code, msg).with_span(at));
-        let last = self.diags.len() - 1;
-        &mut self.diags[last]
+        self.report(Diagnostic::error(code, msg), at)
     }
 
     pub fn warning(
@@ -116,8 +114,22 @@ impl<'a> Parser<'a> {
         msg: impl Into<String>,
         at: Span,
     ) -> &mut Diagnostic {
-        self.diags
-            .push(Diagnostic::warning(code, msg).with_span(at));
+        self.report(Diagnostic::warning(code, msg), at)
+    }
+
+    /// Records a diagnostic with its span kept inside the text and never empty (a problem
+    /// at the very end points at the last character).
+    fn report(&mut self, d: Diagnostic, at: Span) -> &mut Diagnostic {
+        let len = self.src.len();
+        let end = (at.end as usize).min(len);
+        let mut start = (at.start as usize).min(end);
+        if start == end {
+            start = self.src[..end]
+                .char_indices()
+                .next_back()
+                .map_or(end, |(i, _)| i);
+        }
+        self.diags.push(d.with_span(span(start, end.max(start))));
         let last = self.diags.len() - 1;
         &mut self.diags[last]
     }
@@ -277,6 +289,10 @@ impl<'a> Parser<'a> {
         let start = self.lx.pos;
         let end = self.lx.end;
         let t = self.peek(Mode::Search);
+        if t.kind == Tk::Eof {
+            // Only a comment: the stage does nothing.
+            return;
+        }
         if t.kind == Tk::Macro {
             self.bump(t);
             let m = self.macro_call(t);

@@ -364,7 +364,7 @@ proptest! {
         let parsed = parse(&text);
         for d in &parsed.diagnostics {
             let s = d.span.unwrap_or_default();
-            prop_assert!(s.start <= s.end && s.end as usize <= text.len());
+            prop_assert!(s.start < s.end && s.end as usize <= text.len(), "{:?} {}", s, d.code);
         }
         let toks = tokens(&text);
         let covered: u32 = toks.iter().map(|(_, s)| s.len()).sum();
