@@ -120,14 +120,11 @@ impl<'a> Parser<'a> {
     /// Records a diagnostic with its span kept inside the text and never empty (a problem
     /// at the very end points at the last character).
     fn report(&mut self, d: Diagnostic, at: Span) -> &mut Diagnostic {
-        let len = self.src.len();
-        let end = (at.end as usize).min(len);
-        let mut start = (at.start as usize).min(end);
+        // Snap to character boundaries: spans may be built one byte past a token start.
+        let end = self.src.ceil_char_boundary(at.end as usize);
+        let mut start = self.src.floor_char_boundary((at.start as usize).min(end));
         if start == end {
-            start = self.src[..end]
-                .char_indices()
-                .next_back()
-                .map_or(end, |(i, _)| i);
+            start = self.src.floor_char_boundary(end.saturating_sub(1));
         }
         self.diags.push(d.with_span(span(start, end.max(start))));
         let last = self.diags.len() - 1;

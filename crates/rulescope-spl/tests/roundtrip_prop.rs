@@ -360,13 +360,15 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_text_never_panics_and_spans_stay_inside(text in "[ -~]{0,80}") {
+    fn arbitrary_text_never_panics_and_spans_stay_inside(text in "[ -~é中\\n]{0,80}") {
         let parsed = parse(&text);
         for d in &parsed.diagnostics {
             let s = d.span.unwrap_or_default();
             prop_assert!(s.start < s.end && s.end as usize <= text.len(), "{:?} {}", s, d.code);
+            prop_assert!(text.is_char_boundary(s.start as usize) && text.is_char_boundary(s.end as usize));
         }
         let toks = tokens(&text);
+        prop_assert!(toks.iter().all(|(_, s)| text.is_char_boundary(s.start as usize) && text.is_char_boundary(s.end as usize)));
         let covered: u32 = toks.iter().map(|(_, s)| s.len()).sum();
         prop_assert_eq!(covered as usize, text.len());
         let _ = print(&parsed.pipeline);
