@@ -1,9 +1,10 @@
 //! Parses every `.spl` file given (or found under given directories), printing each
-//! diagnostic and then the parse statistics. Usage: parse_stats PATH... [--json]
+//! diagnostic, any clean query whose printed form does not print back the same, and then
+//! the parse statistics. Usage: parse_stats PATH... [--json]
 
 use std::path::{Path, PathBuf};
 
-use rulescope_spl::{ParseStats, parse};
+use rulescope_spl::{ParseStats, parse, print};
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) {
     if path.is_dir() {
@@ -41,6 +42,13 @@ fn main() {
                     .locate(file.display().to_string(), &text)
                     .render(false)
             );
+        }
+        if parsed.diagnostics.is_empty() {
+            let printed = print(&parsed.pipeline);
+            let again = parse(&printed);
+            if !again.diagnostics.is_empty() || print(&again.pipeline) != printed {
+                eprintln!("{}: does not round-trip: {printed}", file.display());
+            }
         }
         stats.add(&parsed);
     }
