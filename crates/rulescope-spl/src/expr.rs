@@ -1,4 +1,4 @@
-//! eval/where expressions: a Pratt parser. Precedence, loosest first: OR, XOR, AND, NOT,
+//! eval/where expressions: a Pratt parser. Precedence, loosest first: XOR, OR, AND, NOT,
 //! comparisons (`=`, `==`, `!=`, `<`, ..., LIKE, IN), `+ - .`, `* / %`, prefix `- + !`.
 //! Operator words are case-insensitive here, unlike in a search.
 

@@ -28,7 +28,8 @@
 //! - In a search (the base search, `search`, `tstats where`, `inputlookup where`) OR binds
 //!   tighter than AND, implicit or written: `a b OR c` is `a AND (b OR c)`. Only upper-case
 //!   `AND`/`OR`/`NOT` are operators there; lower-case ones are terms.
-//! - In eval/where the usual order holds (NOT > AND > XOR > OR), in any case.
+//! - In eval/where NOT binds tightest, then AND, then OR, then XOR (Splunk's documented
+//!   order); operator words may be in any case there.
 //! - Every command parses: known ones in a typed form, anything else (or a known command in
 //!   a form the typed parser does not model) in the generic form.
 //! - A macro may stand anywhere a term, value, option, field or stage may; macros that end

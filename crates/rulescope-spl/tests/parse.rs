@@ -297,6 +297,10 @@ fn where_precedence_and_operators() {
         "(XOR (== a.b (Neg 1)) (!= c d <<FIELD>>))"
     );
     assert_eq!(where_shape("a like \"%x%\""), "(LIKE a \"%x%\")");
+    assert_eq!(
+        where_shape("a OR b XOR c AND d"),
+        "(XOR (OR a b) (AND c d))"
+    );
 }
 
 #[test]
