@@ -394,7 +394,11 @@ impl<'a> Parser<'a> {
         let mut lx = Lexer::new(self.src.as_bytes(), self.lx.pos, self.lx.end);
         lx.skip_trivia();
         let start = lx.pos;
-        let raw = self.src.get(start..self.lx.end).unwrap_or("").trim_end();
+        let raw = self
+            .src
+            .get(start..self.lx.end)
+            .unwrap_or("")
+            .trim_ascii_end();
         self.lx.pos = self.lx.end;
         Pattern {
             raw: raw.to_owned(),

@@ -189,8 +189,8 @@ impl<'a> Parser<'a> {
         let mut stages = Vec::with_capacity(ranges.len());
         let trimmed = |s: usize, e: usize| {
             let t = self.src.get(s..e).unwrap_or("");
-            let lead = t.len() - t.trim_start().len();
-            let tail = t.len() - t.trim_end().len();
+            let lead = t.len() - t.trim_ascii_start().len();
+            let tail = t.len() - t.trim_ascii_end().len();
             (s + lead, (e - tail).max(s + lead))
         };
         let leading_pipe = ranges.len() > 1 && {

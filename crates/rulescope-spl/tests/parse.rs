@@ -392,6 +392,11 @@ fn malformed_searches_get_precise_diagnostics() {
             &["spl-expected-command"],
             &["s[x"],
         ),
+        // Problems at the very end point at the last character.
+        ("x | eval a=1,", &["spl-expected-assignment"], &[","]),
+        ("a | ``` only a comment", &[], &[]),
+        // Found by fuzzing: a vertical tab is a word character, as in the lexer, not space.
+        ("\u{b}x a | rex \"y\"\u{b}", &[], &[]),
     ];
     for (q, want_codes, want_spans) in cases {
         assert_eq!(codes(q), *want_codes, "{q}");
@@ -469,6 +474,8 @@ fn subsearches_comments_and_leading_pipes() {
 fn empty_and_whitespace_queries() {
     assert!(clean("").pipeline.stages.is_empty());
     assert!(clean("   ").pipeline.stages.is_empty());
+    round_trips("\u{b}x a | rex \"y\"\u{b}");
+    assert_eq!(base_shape("\u{b}x a"), "(and \u{b}x a)");
 }
 
 #[test]
