@@ -760,8 +760,10 @@ impl<'a> Parser<'a> {
                 Tk::Eof => break,
                 Tk::Comma => self.bump(t),
                 Tk::Word if self.at_keyword("by") => break,
+                // dedup's `sortby` clause is not modelled.
+                Tk::Word if self.at_keyword("sortby") => return None,
                 Tk::Word if self.at_option() => options.push(self.option()?),
-                Tk::Word | Tk::Str | Tk::Macro => fields.extend(self.field_list(&["by"])),
+                Tk::Word | Tk::Str | Tk::Macro => fields.extend(self.field_list(&["by", "sortby"])),
                 _ => return None,
             }
         }
