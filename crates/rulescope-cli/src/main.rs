@@ -31,6 +31,9 @@ enum Command {
     /// Load rule corpora and summarise them: rules by format and data category, use cases,
     /// warnings by kind, and files that could not be loaded.
     Check(commands::check::Args),
+    /// Lint rules: query pitfalls, data flow, field names, regexes and metadata, as text,
+    /// JSON or SARIF; exits 1 on findings at or above `--deny` (default: errors).
+    Lint(commands::lint::Args),
 }
 
 /// How much a command prints besides its result.
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let outcome = match cli.command {
         Command::Check(args) => commands::check::run(&args, verbosity),
+        Command::Lint(args) => commands::lint::run(&args, verbosity),
     };
     match outcome {
         Ok(code) => code,

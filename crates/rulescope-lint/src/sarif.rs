@@ -162,8 +162,20 @@ fn artifact_location(file: &Path, root: &Path) -> Value {
     }
 }
 
+/// The absolute path with `.` and `..` resolved by their names (symlinks kept).
 fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn directory_uri(root: &Path) -> String {
@@ -233,6 +245,10 @@ mod tests {
         assert_eq!(
             artifact_location(Path::new("/elsewhere/a.yml"), root),
             json!({ "uri": "file:///elsewhere/a.yml" })
+        );
+        assert_eq!(
+            artifact_location(Path::new("/repo/x/../../b.yml"), root),
+            json!({ "uri": "file:///b.yml" })
         );
     }
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod lint;
 
 use std::path::PathBuf;
 
