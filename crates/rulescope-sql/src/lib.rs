@@ -1,6 +1,6 @@
 //! The Snowflake SQL front end of rulescope: parses a detection query with `sqlparser`
-//! (Snowflake dialect) and maps it into the language-neutral
-//! [`QueryModel`](rulescope_model::analysis::QueryModel) that the SPL front end feeds too.
+//! (Snowflake dialect) and maps it into the language-neutral [`QueryModel`] that the SPL
+//! front end feeds too.
 //!
 //! ```
 //! use rulescope_model::analysis::{PredicateKind, SelectorKind};
@@ -25,12 +25,27 @@
 //! - Typos are repaired where the fix is clear (a repeated `and`, a missing comma, a
 //!   keyword run into a name), reported as errors that name the fix, and the repaired
 //!   query is modelled. A query that still fails gets a `sql-syntax` error and a model of
-//!   its table only.
+//!   its table and of the WHERE conditions that parse on their own. A query over 16 KiB
+//!   (8 times the longest in the armory) is not parsed (`sql-too-long`): sqlparser's tree
+//!   is as deep as a chain of `and`s is long, and a deep enough one overflows the stack.
 //! - Warnings: `sql-or-escapes-time-window` (an unparenthesised OR that lets rows escape the
 //!   time window) and `sql-escape-makes-control-char` (`'\\\n'` is a backslash and a line
 //!   feed, not a backslash and `n`).
 //! - String literals stay as written in the tree (sqlparser's unescaping differs from
 //!   Snowflake's); [`unescape`] reads them as Snowflake does, and model values are read so.
+//! - Stages, in SQL's logical order: the stages of CTEs and derived tables, then per SELECT
+//!   `from` (data source), `where` (filter), `group by` (aggregate), `having` (filter),
+//!   `select` (transform, or aggregate when it aggregates without GROUP BY), `qualify`
+//!   (filter), then `order by` / `limit` (output).
+//! - Predicates: `ILIKE` / `LIKE` (also `ANY (…)`) → like, case-insensitive / sensitive;
+//!   `=` `!=` `<>` `<` `<=` `>` `>=` → eq, ne, lt, le, gt, ge (operands swapped when the
+//!   literal comes first); `IN (…)` → in; `IS [NOT] NULL` → not_exists / exists;
+//!   `REGEXP_LIKE` / `RLIKE` → regex_match, case-insensitive with the `i` flag;
+//!   `CONTAINS` / `STARTSWITH` / `ENDSWITH` → wildcard `*x*` / `x*` / `*x`;
+//!   `ARRAY_CONTAINS(v, arr)` → eq on `arr`; `lower(x)` / `upper(x)` fold case; `NOT`
+//!   flips `negated`; OR branches testing one field alike merge into one predicate. A
+//!   comparison of a column with "now" (`dateadd(hour, -2, sysdate())`) or a placeholder
+//!   (`$latest$`) is a time window: `selector: TimeWindow`, the column as field.
 //! - [`data_source_for_table`] names the data a table holds; [`SqlParseStats`] sums parse
 //!   quality over a corpus.
 
@@ -43,9 +58,8 @@ mod tables;
 
 use rulescope_model::Diagnostic;
 use rulescope_model::Span;
-use rulescope_model::analysis::{QueryModel, Stage, StageRole, TableRef};
+use rulescope_model::analysis::QueryModel;
 use sqlparser::ast::Statement;
-use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Span as SqlSpan, Token, TokenWithSpan};
 
 pub use literal::unescape;
@@ -66,8 +80,8 @@ pub struct SqlParsed {
     pub model: QueryModel,
     /// The template placeholders, in order.
     pub placeholders: Vec<Placeholder>,
-    /// No repair made the query parse: `statements` is empty and the model holds only the
-    /// tables a scan of the tokens found.
+    /// No repair made the query parse: `statements` is empty and the model holds what a
+    /// scan of the tokens found (the table, and the WHERE conditions that parse alone).
     pub failed: bool,
     prepared: Prepared,
 }
@@ -96,10 +110,10 @@ pub fn parse(query: &str) -> SqlParsed {
     for statement in &parsed.statements {
         mapper.statement(statement);
     }
-    let mut model = mapper.finish();
     if parsed.failed {
-        scan_tables(&parsed.tokens, &prepared, query, &mut model);
+        mapper.scan(query.len() <= recover::MAX_QUERY_BYTES);
     }
+    let mut model = mapper.finish();
     let mut diagnostics = parsed.diagnostics;
     diagnostics.append(&mut model.diagnostics);
     diagnostics.extend(escape_warnings(&parsed.tokens, &prepared, query));
@@ -111,46 +125,6 @@ pub fn parse(query: &str) -> SqlParsed {
         model,
         failed: parsed.failed,
         prepared,
-    }
-}
-
-/// The fallback for a query that does not parse: `FROM a.b.c` names its data source.
-fn scan_tables(tokens: &[TokenWithSpan], prepared: &Prepared, query: &str, model: &mut QueryModel) {
-    let significant: Vec<&TokenWithSpan> = tokens
-        .iter()
-        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
-        .collect();
-    for (i, from) in significant.iter().enumerate() {
-        if !matches!(&from.token, Token::Word(w) if w.keyword == Keyword::FROM) {
-            continue;
-        }
-        // A dotted name: word (. word)*.
-        let mut end = None;
-        let mut expect_word = true;
-        for t in &significant[i + 1..] {
-            match (&t.token, expect_word) {
-                (Token::Word(_), true) => end = Some(t.span),
-                (Token::Period, false) => {}
-                _ => break,
-            }
-            expect_word = !expect_word;
-        }
-        let (Some(first), Some(end)) = (significant.get(i + 1), end) else {
-            continue;
-        };
-        let name = prepared.span(first.span.union(&end));
-        let stage = model.stages.len();
-        model.stages.push(Stage {
-            index: stage,
-            command: "from".to_owned(),
-            role: StageRole::DataSource,
-            span: prepared.span(from.span.union(&end)),
-        });
-        model.tables.push(TableRef {
-            stage,
-            name: name.slice(query).to_owned(),
-            span: name,
-        });
     }
 }
 

@@ -17,7 +17,9 @@ use sqlparser::ast::{
     InTarget, ObjectNamePart, Query, Select, SelectItem, SetExpr, Spanned, Statement, TableFactor,
     UnaryOperator, Value,
 };
+use sqlparser::dialect::SnowflakeDialect;
 use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Span as SqlSpan, Token, TokenWithSpan};
 
 use crate::literal;
@@ -66,6 +68,9 @@ pub(crate) struct Mapper<'a> {
     original: &'a str,
     prepared: &'a Prepared,
     tokens: &'a [TokenWithSpan],
+    /// The parenthesis depth before each token (and after the last), so a span's balance is
+    /// a subtraction.
+    depth: Vec<i32>,
     model: QueryModel,
     /// CTEs in scope, innermost last.
     ctes: Vec<(String, Columns)>,
@@ -73,10 +78,22 @@ pub(crate) struct Mapper<'a> {
 
 impl<'a> Mapper<'a> {
     pub fn new(original: &'a str, prepared: &'a Prepared, tokens: &'a [TokenWithSpan]) -> Self {
+        let mut depth = Vec::with_capacity(tokens.len() + 1);
+        depth.push(0);
+        let mut level = 0;
+        for t in tokens {
+            match t.token {
+                Token::LParen => level += 1,
+                Token::RParen => level -= 1,
+                _ => {}
+            }
+            depth.push(level);
+        }
         Self {
             original,
             prepared,
             tokens,
+            depth,
             model: QueryModel::default(),
             ctes: Vec::new(),
         }
@@ -90,6 +107,82 @@ impl<'a> Mapper<'a> {
         if let Statement::Query(query) = statement {
             self.query(query);
         }
+    }
+
+    /// The fallback for a query that does not parse: the table after the first `FROM`, and
+    /// each `AND`-separated condition after the first `WHERE` that parses on its own (when
+    /// `conditions` is set; a query too long for sqlparser is not parsed even in pieces).
+    pub fn scan(&mut self, conditions: bool) {
+        let tokens: Vec<&TokenWithSpan> = self
+            .tokens
+            .iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+            .collect();
+        let keyword_at = |from: usize, keyword: Keyword| {
+            let mut depth = 0i32;
+            (from..tokens.len()).find(|&i| {
+                match &tokens[i].token {
+                    Token::LParen => depth += 1,
+                    Token::RParen => depth -= 1,
+                    _ => {}
+                }
+                depth == 0 && matches!(&tokens[i].token, Token::Word(w) if w.keyword == keyword)
+            })
+        };
+        let Some(from) = keyword_at(0, Keyword::FROM) else {
+            return;
+        };
+        // A dotted name: word (. word)*.
+        let name_len = tokens[from + 1..]
+            .iter()
+            .enumerate()
+            .take_while(|(i, t)| match i % 2 {
+                0 => matches!(t.token, Token::Word(_)),
+                _ => matches!(t.token, Token::Period),
+            })
+            .count();
+        if name_len > 0 {
+            // The last word, not a trailing period.
+            let last = tokens[from + 2 * name_len.div_ceil(2) - 1].span;
+            let name = tokens[from + 1].span.union(&last);
+            let stage = self.stage(
+                "from",
+                StageRole::DataSource,
+                tokens[from].span.union(&last),
+            );
+            let span = self.prepared.span(name);
+            self.model.tables.push(TableRef {
+                stage,
+                name: span.slice(self.original).to_owned(),
+                span,
+            });
+        }
+        let Some(start) = keyword_at(from, Keyword::WHERE).filter(|_| conditions) else {
+            return;
+        };
+        let Some(last) = tokens.last() else { return };
+        let stage = self.stage(
+            "where",
+            StageRole::Filter,
+            tokens[start].span.union(&last.span),
+        );
+        let mut piece_start = start + 1;
+        let mut predicates = Vec::new();
+        while piece_start < tokens.len() {
+            let end = keyword_at(piece_start, Keyword::AND).unwrap_or(tokens.len());
+            let piece: Vec<TokenWithSpan> = tokens[piece_start..end]
+                .iter()
+                .map(|t| (*t).clone())
+                .collect();
+            let mut parser = Parser::new(&SnowflakeDialect {}).with_tokens_with_locations(piece);
+            if let Ok(expr) = parser.parse_expr()
+                && parser.peek_token().token == Token::EOF
+            {
+                self.conditions(&expr, false, stage, &mut predicates);
+            }
+            piece_start = end + 1;
+        }
+        self.model.predicates.extend(predicates);
     }
 
     /// Maps a query; returns the derivation of its output columns.
@@ -135,7 +228,7 @@ impl<'a> Mapper<'a> {
             let stage = self.stage(
                 "where",
                 StageRole::Filter,
-                self.with_keyword(self.close(selection.span()), &[Keyword::WHERE]),
+                self.with_keyword(self.close(expr_span(selection)), &[Keyword::WHERE]),
             );
             self.conditions_of(selection, stage, &inputs);
             self.check_or_escape(selection);
@@ -153,7 +246,7 @@ impl<'a> Mapper<'a> {
             let stage = self.stage(
                 "having",
                 StageRole::Filter,
-                self.with_keyword(self.close(having.span()), &[Keyword::HAVING]),
+                self.with_keyword(self.close(expr_span(having)), &[Keyword::HAVING]),
             );
             self.conditions_of(having, stage, &inputs);
         }
@@ -179,7 +272,7 @@ impl<'a> Mapper<'a> {
             let stage = self.stage(
                 "qualify",
                 StageRole::Filter,
-                self.with_keyword(self.close(qualify.span()), &[Keyword::QUALIFY]),
+                self.with_keyword(self.close(expr_span(qualify)), &[Keyword::QUALIFY]),
             );
             self.conditions_of(qualify, stage, &inputs);
         }
@@ -249,10 +342,7 @@ impl<'a> Mapper<'a> {
     /// Extends a clause's span back over its keywords (`group by`), when they come right
     /// before it, and over the parentheses of a derived table.
     fn with_keyword(&self, span: SqlSpan, keywords: &[Keyword]) -> SqlSpan {
-        let count = self
-            .tokens
-            .partition_point(|t| location_key(t.span.start) < location_key(span.start));
-        let mut before = self.tokens[..count]
+        let mut before = self.tokens[..self.token_at(span.start)]
             .iter()
             .filter(|t| !matches!(t.token, Token::Whitespace(_)))
             .rev()
@@ -302,13 +392,7 @@ impl<'a> Mapper<'a> {
                     self.conditions(disjunct, negated, stage, &mut part);
                     parts.push(part);
                 }
-                match merge(&parts) {
-                    Some(mut merged) => {
-                        merged.span = self.prepared.span(self.close(expr.span()));
-                        out.push(merged);
-                    }
-                    None => out.extend(parts.into_iter().flatten()),
-                }
+                out.extend(merge_disjuncts(parts));
             }
             Expr::UnaryOp {
                 op: UnaryOperator::Not,
@@ -336,7 +420,7 @@ impl<'a> Mapper<'a> {
             values,
             negated,
             case_sensitive,
-            span: self.prepared.span(self.close(expr.span())),
+            span: self.prepared.span(self.close(expr_span(expr))),
             selector: None,
             derived_from: Vec::new(),
         };
@@ -386,7 +470,7 @@ impl<'a> Mapper<'a> {
                 if let Some(mut p) = self.time_window(left, kind, right) {
                     p.stage = stage;
                     p.negated = negated;
-                    p.span = self.prepared.span(self.close(expr.span()));
+                    p.span = self.prepared.span(self.close(expr_span(expr)));
                     out.push(p);
                     return;
                 }
@@ -413,7 +497,7 @@ impl<'a> Mapper<'a> {
                     if let Some(mut p) = p {
                         p.stage = stage;
                         p.negated = negated ^ *not;
-                        p.span = self.prepared.span(self.close(expr.span()));
+                        p.span = self.prepared.span(self.close(expr_span(expr)));
                         out.push(p);
                     }
                 }
@@ -513,7 +597,7 @@ impl<'a> Mapper<'a> {
             kind,
             values: vec![
                 self.literal(bound)
-                    .unwrap_or_else(|| self.slice(self.close(bound.span())).to_owned()),
+                    .unwrap_or_else(|| self.slice(self.close(expr_span(bound))).to_owned()),
             ],
             negated: false,
             case_sensitive: true,
@@ -528,7 +612,7 @@ impl<'a> Mapper<'a> {
         match expr {
             Expr::Value(_) => None,
             _ => column_name(expr)
-                .or_else(|| Some((self.slice(self.close(expr.span())).to_owned(), false))),
+                .or_else(|| Some((self.slice(self.close(expr_span(expr))).to_owned(), false))),
         }
     }
 
@@ -572,18 +656,15 @@ impl<'a> Mapper<'a> {
     /// A tree span, extended over the closing parentheses that sqlparser's spans
     /// leave out (a function call's span ends at its last argument).
     fn close(&self, span: SqlSpan) -> SqlSpan {
-        let (start, end) = (location_key(span.start), location_key(span.end));
+        let first = self.token_at(span.start);
+        let after = self.token_at(span.end);
+        // Parentheses opened inside the span and not closed there.
+        let mut depth = self.depth[after] - self.depth[first];
         let mut full = span;
-        let mut depth = 0i32;
-        for t in self
-            .tokens
-            .iter()
-            .skip_while(|t| location_key(t.span.start) < start)
-        {
-            let inside = location_key(t.span.end) <= end;
+        for t in &self.tokens[after..] {
             // `count(*)` spans only its name: take the argument list right after it too.
             let call = matches!(t.token, Token::LParen) && t.span.start == full.end;
-            if !inside && depth <= 0 && !call {
+            if depth <= 0 && !call {
                 break;
             }
             match t.token {
@@ -591,20 +672,25 @@ impl<'a> Mapper<'a> {
                 Token::RParen => depth -= 1,
                 _ => {}
             }
-            if !inside && !matches!(t.token, Token::Whitespace(_)) {
+            if !matches!(t.token, Token::Whitespace(_)) {
                 full.end = t.span.end;
             }
         }
         full
     }
 
+    /// The index of the first token that starts at or after `location`.
+    fn token_at(&self, location: Location) -> usize {
+        let key = location_key(location);
+        self.tokens
+            .partition_point(|t| location_key(t.span.start) < key)
+    }
+
     /// Extends the span of `x IS [NOT] NULL`, which sqlparser ends at `x`, over its keywords.
     fn through_null(&self, span: SqlSpan) -> SqlSpan {
         let mut full = span;
-        let after = self
-            .tokens
+        let after = self.tokens[self.token_at(span.end)..]
             .iter()
-            .skip_while(|t| location_key(t.span.start) < location_key(span.end))
             .filter(|t| !matches!(t.token, Token::Whitespace(_)));
         for t in after {
             let Token::Word(word) = &t.token else { break };
@@ -642,13 +728,16 @@ impl<'a> Mapper<'a> {
         };
         let or_span = self
             .token_between(
-                self.close(before.span()).end,
-                after.span().start,
+                self.close(expr_span(before)).end,
+                expr_span(after).start,
                 Keyword::OR,
             )
-            .unwrap_or_else(|| self.close(before.span()).union(&self.close(after.span())));
+            .unwrap_or_else(|| {
+                self.close(expr_span(before))
+                    .union(&self.close(expr_span(after)))
+            });
         let quote = |e: &Expr| {
-            let text = self.slice(self.close(e.span()));
+            let text = self.slice(self.close(expr_span(e)));
             let short = abbreviate(text, QUOTE_CHARS);
             if text.starts_with('(') && text.ends_with(')') {
                 short
@@ -684,12 +773,9 @@ impl<'a> Mapper<'a> {
     }
 
     fn token_between(&self, from: Location, to: Location, keyword: Keyword) -> Option<SqlSpan> {
-        self.tokens
+        self.tokens[self.token_at(from)..]
             .iter()
-            .filter(|t| {
-                location_key(t.span.start) >= location_key(from)
-                    && location_key(t.span.end) <= location_key(to)
-            })
+            .take_while(|t| location_key(t.span.end) <= location_key(to))
             .find(|t| matches!(&t.token, Token::Word(w) if w.keyword == keyword))
             .map(|t| t.span)
     }
@@ -766,7 +852,7 @@ fn is_time_bound(expr: &Expr) -> bool {
             function_name(function).is_some_and(|n| NOW_FUNCTIONS.contains(&n.as_str()))
                 || args(function).into_iter().any(is_time_bound)
         }
-        Expr::BinaryOp { left, right, .. } => is_time_bound(left) || is_time_bound(right),
+        Expr::BinaryOp { .. } => binary_leaves(expr).into_iter().any(is_time_bound),
         Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => is_time_bound(inner),
         _ => false,
     }
@@ -843,7 +929,7 @@ fn has_aggregate(expr: &Expr) -> bool {
                     .is_some_and(|n| AGGREGATE_FUNCTIONS.contains(&n.as_str())))
                 || args(function).into_iter().any(has_aggregate)
         }
-        Expr::BinaryOp { left, right, .. } => has_aggregate(left) || has_aggregate(right),
+        Expr::BinaryOp { .. } => binary_leaves(expr).into_iter().any(has_aggregate),
         Expr::Nested(inner)
         | Expr::Cast { expr: inner, .. }
         | Expr::UnaryOp { expr: inner, .. } => has_aggregate(inner),
@@ -881,38 +967,52 @@ fn output_columns(select: &Select, inputs: &Columns) -> Columns {
     out
 }
 
-/// Predicates joined by OR that test one field the same way become one predicate.
-fn merge(parts: &[Vec<Predicate>]) -> Option<Predicate> {
-    let mut singles = parts.iter().map(|p| match p.as_slice() {
-        [one] => Some(one),
-        _ => None,
-    });
-    let first = singles.next()??;
-    let mergeable = matches!(
-        first.kind,
-        PredicateKind::Eq
-            | PredicateKind::Like
-            | PredicateKind::RegexMatch
-            | PredicateKind::Wildcard
-            | PredicateKind::In
-    );
-    if !mergeable || first.selector.is_some() {
-        return None;
-    }
-    let mut merged = first.clone();
-    for next in singles {
-        let next = next?;
-        let same = next.field == first.field
-            && next.kind == first.kind
-            && next.negated == first.negated
-            && next.case_sensitive == first.case_sensitive
-            && next.selector.is_none();
-        if !same {
-            return None;
+/// Flattens the predicates of an OR's branches, merging the branches that are one test of
+/// the same field the same way (`a ilike x or b = 1 or a ilike y`) into one predicate with
+/// several values. A branch of several predicates (an AND inside the OR) stays apart.
+fn merge_disjuncts(parts: Vec<Vec<Predicate>>) -> Vec<Predicate> {
+    let mut out: Vec<Predicate> = Vec::new();
+    // Which entries of `out` are whole branches, and so may take more values.
+    let mut whole: Vec<bool> = Vec::new();
+    for mut part in parts {
+        let single = match part.as_slice() {
+            [p] => {
+                p.selector.is_none()
+                    && matches!(
+                        p.kind,
+                        PredicateKind::Eq
+                            | PredicateKind::Like
+                            | PredicateKind::RegexMatch
+                            | PredicateKind::Wildcard
+                            | PredicateKind::In
+                    )
+            }
+            _ => false,
+        };
+        if !single {
+            whole.extend(part.iter().map(|_| false));
+            out.extend(part);
+            continue;
         }
-        merged.values.extend(next.values.iter().cloned());
+        let Some(p) = part.pop() else { continue };
+        let same = out.iter().zip(&whole).position(|(m, &w)| {
+            w && m.field == p.field
+                && m.kind == p.kind
+                && m.negated == p.negated
+                && m.case_sensitive == p.case_sensitive
+        });
+        match same {
+            Some(i) => {
+                out[i].values.extend(p.values);
+                out[i].span = out[i].span.to(p.span);
+            }
+            None => {
+                out.push(p);
+                whole.push(true);
+            }
+        }
     }
-    Some(merged)
+    out
 }
 
 fn comparison(op: &BinaryOperator) -> Option<PredicateKind> {
@@ -936,6 +1036,33 @@ fn mirror(kind: PredicateKind) -> PredicateKind {
         PredicateKind::Ge => PredicateKind::Le,
         other => other,
     }
+}
+
+/// The operands of a tree of binary operators, in source order, without recursion: sqlparser
+/// builds `a and b and …` or `1 + 1 + …` as a tree as deep as the chain is long.
+fn binary_leaves(expr: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::BinaryOp { left, right, .. } => {
+                stack.push(right);
+                stack.push(left);
+            }
+            _ => out.push(e),
+        }
+    }
+    out
+}
+
+/// An expression's span; sqlparser's own `span()` recurses down binary operators, which
+/// overflows the stack on a long chain.
+fn expr_span(expr: &Expr) -> SqlSpan {
+    binary_leaves(expr)
+        .into_iter()
+        .map(Spanned::span)
+        .reduce(|a, b| a.union(&b))
+        .unwrap_or(SqlSpan::empty())
 }
 
 fn strip_nested(mut expr: &Expr) -> &Expr {

@@ -19,6 +19,11 @@ use crate::source::Prepared;
 /// How many typos one query may need repaired before the parse is given up.
 const MAX_REPAIRS: usize = 4;
 
+/// The longest query handed to sqlparser, 8 times the longest in the armory: sqlparser
+/// builds, walks and drops `a and b and …` as a tree as deep as the chain is long, and a
+/// long enough chain overflows the stack.
+pub(crate) const MAX_QUERY_BYTES: usize = 16 * 1024;
+
 /// Keywords that authors run into the next or previous word.
 const GLUED_KEYWORDS: [&str; 5] = ["where", "and", "or", "not", "from"];
 
@@ -48,6 +53,25 @@ enum Edit {
 
 pub(crate) fn parse(prepared: &mut Prepared, original: &str) -> Parsed {
     let mut diagnostics = Vec::new();
+    if original.len() > MAX_QUERY_BYTES {
+        let tokens = Tokenizer::new(&SnowflakeDialect {}, &prepared.text)
+            .with_unescape(false)
+            .tokenize_with_location()
+            .unwrap_or_default();
+        diagnostics.push(Diagnostic::error(
+            "sql-too-long",
+            format!(
+                "the query is {} bytes long, more than the {MAX_QUERY_BYTES} rulescope parses",
+                original.len()
+            ),
+        ));
+        return Parsed {
+            statements: Vec::new(),
+            tokens,
+            diagnostics,
+            failed: true,
+        };
+    }
     let mut last = match attempt(prepared) {
         Ok((statements, tokens)) => return parsed(statements, tokens, diagnostics),
         Err(failure) => failure,

@@ -63,6 +63,9 @@ impl Prepared {
     /// Inserts one ASCII byte before `original` (an offset of the original query).
     pub fn insert(&mut self, original: usize, byte: u8) {
         let at = self.to_text(original);
+        if !self.text.is_char_boundary(at) {
+            return;
+        }
         self.text.insert(at, char::from(byte));
         let pos = self.inserts.partition_point(|&p| p <= original);
         self.inserts.insert(pos, original);

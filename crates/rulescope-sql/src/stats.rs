@@ -1,4 +1,5 @@
-//! Parse quality over many queries, for `rulescope parse --stats`.
+//! Parse quality over many queries, for `rulescope parse --stats` (laid out like the SPL
+//! front end's summary, so the two read side by side).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -8,51 +9,65 @@ use serde::Serialize;
 
 use crate::SqlParsed;
 
-/// How many queries parsed clean, parsed after repairing typos, or failed, and how often
-/// each diagnostic code came up.
+/// How many queries parsed clean, parsed with diagnostics (typos repaired, or warnings), or
+/// failed, and how often each diagnostic code came up.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SqlParseStats {
     pub queries: usize,
-    /// Parsed with no error (warnings such as an OR escaping the time window allowed).
+    /// Parsed with no diagnostic at all.
     pub clean: usize,
-    /// Parsed after repairing typos, each reported as an error.
-    pub recovered: usize,
+    /// Parsed, with at least one diagnostic.
+    pub with_diagnostics: usize,
+    /// Of those, the queries that parsed only after a typo was repaired (an error).
+    pub repaired: usize,
     /// Did not parse; the model holds what a scan of the tokens could find.
     pub failed: usize,
-    /// Queries with at least one warning.
-    pub with_warnings: usize,
-    /// Diagnostics by code.
-    pub codes: BTreeMap<String, usize>,
+    pub diagnostic_codes: BTreeMap<String, usize>,
 }
 
 impl SqlParseStats {
     pub fn add(&mut self, parsed: &SqlParsed) {
         self.queries += 1;
         let diagnostics = parsed.diagnostics();
-        let has = |severity| diagnostics.iter().any(|d| d.severity == severity);
         if parsed.failed {
             self.failed += 1;
-        } else if has(Severity::Error) {
-            self.recovered += 1;
-        } else {
+        } else if diagnostics.is_empty() {
             self.clean += 1;
-        }
-        if has(Severity::Warning) {
-            self.with_warnings += 1;
+        } else {
+            self.with_diagnostics += 1;
+            if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+                self.repaired += 1;
+            }
         }
         for d in diagnostics {
-            *self.codes.entry(d.code.to_string()).or_default() += 1;
+            *self.diagnostic_codes.entry(d.code.to_string()).or_default() += 1;
         }
     }
 
-    /// A few lines for a terminal.
+    /// A table for a terminal.
     pub fn render_text(&self) -> String {
-        let mut out = format!(
-            "Snowflake SQL: {} queries: {} clean, {} recovered, {} failed; {} with warnings\n",
-            self.queries, self.clean, self.recovered, self.failed, self.with_warnings
-        );
-        for (code, count) in &self.codes {
-            let _ = writeln!(out, "  {count:>5}  {code}");
+        let pct = |n: usize| {
+            if self.queries == 0 {
+                0.0
+            } else {
+                n as f64 * 100.0 / self.queries as f64
+            }
+        };
+        let mut out = String::new();
+        let _ = writeln!(out, "queries           {:>7}", self.queries);
+        for (label, n) in [
+            ("clean           ", self.clean),
+            ("with diagnostics", self.with_diagnostics),
+            ("  typos repaired", self.repaired),
+            ("failed          ", self.failed),
+        ] {
+            let _ = writeln!(out, "{label}  {n:>7}  {:5.1}%", pct(n));
+        }
+        if !self.diagnostic_codes.is_empty() {
+            let _ = writeln!(out, "\n{:<32} {:>7}", "diagnostic", "count");
+            for (code, n) in &self.diagnostic_codes {
+                let _ = writeln!(out, "{code:<32} {n:>7}");
+            }
         }
         out
     }
@@ -78,21 +93,29 @@ mod tests {
         let queries = [
             "select * from t where a = 1",
             "select * from t where a = 1 and and b = 2",
+            "select * from t where t > sysdate() and a = 1 or b = 2",
             "select * from t where a = = 1",
         ];
         let parsed: Vec<SqlParsed> = queries.iter().map(|q| parse(q)).collect();
         let stats: SqlParseStats = parsed.iter().collect();
         assert_eq!(
-            (stats.queries, stats.clean, stats.recovered, stats.failed),
-            (3, 1, 1, 1)
+            (
+                stats.queries,
+                stats.clean,
+                stats.with_diagnostics,
+                stats.repaired,
+                stats.failed
+            ),
+            (4, 1, 2, 1, 1)
         );
-        assert_eq!(stats.codes.get("sql-repeated-keyword"), Some(&1));
+        assert_eq!(stats.diagnostic_codes.get("sql-repeated-keyword"), Some(&1));
         let text = stats.render_text();
+        assert!(text.contains("with diagnostics        2   50.0%"), "{text}");
         assert!(
-            text.starts_with("Snowflake SQL: 3 queries: 1 clean, 1 recovered, 1 failed"),
+            text.contains("sql-or-escapes-time-window             1"),
             "{text}"
         );
         let json = serde_json::to_value(&stats).unwrap_or_default();
-        assert_eq!(json["codes"]["sql-syntax"], 1);
+        assert_eq!(json["diagnostic_codes"]["sql-syntax"], 1);
     }
 }

@@ -94,9 +94,10 @@ fn derived_table_and_or_escape() {
 }
 
 #[test]
-fn failed_parse_still_names_the_table() {
+fn failed_parse_keeps_the_table_and_the_conditions_that_parse() {
     insta::assert_yaml_snapshot!(model(
-        "select * from okta.public.system_log where event_type = = 'x'"
+        "select * from okta.public.system_log where event_time > dateadd(hour, -2, sysdate())
+         and event_type = = 'x' and (actor ilike '%admin%' or actor ilike '%root%')"
     ));
 }
 

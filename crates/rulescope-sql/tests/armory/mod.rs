@@ -1,23 +1,10 @@
 //! Reads the armory's Snowflake rules from `shared/` at run time (they are never copied
-//! into the repository). Shared by the tests and the bench.
+//! into the repository), with the project's loader. Shared by the tests and the bench.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-#[derive(serde::Deserialize)]
-struct RuleFile {
-    id: String,
-    #[serde(default)]
-    logic_format: Option<String>,
-    #[serde(default)]
-    logic: Option<String>,
-}
-
-/// One Snowflake rule: its id and query.
-pub struct SqlRule {
-    pub id: String,
-    pub logic: String,
-}
+use rulescope_model::{LogicFormat, Rule};
 
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/armory/detections")
@@ -25,42 +12,29 @@ pub fn corpus_dir() -> PathBuf {
 
 /// The Snowflake rules of the armory, sorted by id, or `None` (after saying so on one
 /// line) when the corpus is not there. Read once per test binary.
-pub fn snowflake_rules() -> Option<&'static [SqlRule]> {
-    static RULES: OnceLock<Option<Vec<SqlRule>>> = OnceLock::new();
+pub fn snowflake_rules() -> Option<&'static [Rule]> {
+    static RULES: OnceLock<Option<Vec<Rule>>> = OnceLock::new();
     RULES.get_or_init(read_rules).as_deref()
 }
 
-fn read_rules() -> Option<Vec<SqlRule>> {
+fn read_rules() -> Option<Vec<Rule>> {
     let dir = corpus_dir();
     if !dir.is_dir() {
         eprintln!("skipped: armory corpus not found at {}", dir.display());
         return None;
     }
-    let mut rules = Vec::new();
-    for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-        let Ok(entry) = entry else { continue };
-        if entry.path().extension().is_none_or(|e| e != "yml") {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(entry.path()) else {
-            continue;
-        };
-        let Ok(file) = serde_saphyr::from_str::<RuleFile>(&text) else {
-            continue;
-        };
-        if file.logic_format.as_deref() == Some("snowflake")
-            && let Some(logic) = file.logic
-        {
-            rules.push(SqlRule { id: file.id, logic });
-        }
-    }
+    let mut rules: Vec<Rule> = rulescope_load::load_paths(&[dir])
+        .rules
+        .into_iter()
+        .filter(|r| r.logic_format == LogicFormat::Snowflake)
+        .collect();
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     Some(rules)
 }
 
 /// The rule with this id; panics (a test failure) when the corpus lacks it.
 #[allow(dead_code)] // the bench reads the whole corpus only
-pub fn rule<'a>(rules: &'a [SqlRule], id: &str) -> &'a SqlRule {
+pub fn rule<'a>(rules: &'a [Rule], id: &str) -> &'a Rule {
     rules
         .iter()
         .find(|r| r.id == id)
