@@ -120,7 +120,7 @@ fn result(finding: &Finding, rule_index: usize, root: &Path) -> Value {
         "level": level_name(finding.level),
         "message": { "text": message },
         "locations": [{ "physicalLocation": physical }],
-        "properties": { "ruleId": finding.rule_id },
+        "properties": { "detectionRuleId": finding.rule_id },
     });
     if let Some(fix) = &finding.fix {
         let replacements: Vec<Value> = fix
