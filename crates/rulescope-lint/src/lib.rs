@@ -33,6 +33,7 @@ pub use logic_map::LogicMap;
 pub use rulescope_model::Severity as Level;
 pub use sarif::{SarifOptions, to_sarif};
 
+use rayon::prelude::*;
 use rulescope_model::Rule;
 use rulescope_reference::{AttackCatalog, EventCatalog, EventFields};
 
@@ -62,8 +63,12 @@ impl Default for LintContext {
 /// The findings of the per-rule checks on one rule, levels and switches from the
 /// configuration applied, in query order.
 pub fn lint_rule(rule: &Rule, context: &LintContext) -> Vec<Finding> {
+    let hits = checks::rule_hits(rule, context);
+    if hits.is_empty() {
+        return Vec::new();
+    }
     let map = LogicMap::new(rule);
-    let mut findings: Vec<Finding> = checks::rule_hits(rule, context)
+    let mut findings: Vec<Finding> = hits
         .into_iter()
         .filter_map(|hit| finding::place(hit, rule, &map, &context.config))
         .collect();
@@ -71,9 +76,13 @@ pub fn lint_rule(rule: &Rule, context: &LintContext) -> Vec<Finding> {
     findings
 }
 
-/// Lints every rule and runs the corpus checks; findings sorted by file, then position.
+/// Lints every rule (in parallel) and runs the corpus checks; findings sorted by file,
+/// then position.
 pub fn lint_corpus(rules: &[Rule], context: &LintContext) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = rules.iter().flat_map(|r| lint_rule(r, context)).collect();
+    let mut findings: Vec<Finding> = rules
+        .par_iter()
+        .flat_map_iter(|r| lint_rule(r, context))
+        .collect();
     for (rule, hit) in checks::corpus_hits(rules) {
         let map = LogicMap::new(rule);
         findings.extend(finding::place(hit, rule, &map, &context.config));
