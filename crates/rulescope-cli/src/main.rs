@@ -39,6 +39,9 @@ enum Command {
     Show(commands::show::Args),
     /// List a corpus's most shared indicators and search terms, selectors apart.
     Indicators(commands::indicators::Args),
+    /// Lint rules: query pitfalls, data flow, field names, regexes and metadata, as text,
+    /// JSON or SARIF; exits 1 on findings at or above `--deny` (default: errors).
+    Lint(commands::lint::Args),
 }
 
 /// How much a command prints besides its result.
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => commands::parse::run(&args, verbosity),
         Command::Show(args) => commands::show::run(&args, verbosity),
         Command::Indicators(args) => commands::indicators::run(&args, verbosity),
+        Command::Lint(args) => commands::lint::run(&args, verbosity),
     };
     match outcome {
         Ok(code) => code,

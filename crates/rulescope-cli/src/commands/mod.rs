@@ -4,6 +4,7 @@ pub mod check;
 pub mod indicators;
 pub mod parse;
 pub mod show;
+pub mod lint;
 
 use std::path::PathBuf;
 
