@@ -31,6 +31,12 @@ enum Command {
     /// Load rule corpora and summarise them: rules by format and data category, use cases,
     /// warnings by kind, and files that could not be loaded.
     Check(commands::check::Args),
+    /// Run SPL rules over recorded events (EVTX, JSON lines): per rule, fired or not, result
+    /// rows and how many events survived each stage.
+    Test(commands::test::Args),
+    /// For event files labelled with ATT&CK technique ids in their path: which rules fired,
+    /// the technique's own rules apart from the rest.
+    Coverage(commands::coverage::Args),
 }
 
 /// How much a command prints besides its result.
@@ -66,6 +72,8 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let outcome = match cli.command {
         Command::Check(args) => commands::check::run(&args, verbosity),
+        Command::Test(args) => commands::test::run(&args, verbosity),
+        Command::Coverage(args) => commands::coverage::run(&args, verbosity),
     };
     match outcome {
         Ok(code) => code,

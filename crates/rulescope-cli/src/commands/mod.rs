@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod coverage;
+pub mod test;
 
 use std::path::PathBuf;
 
