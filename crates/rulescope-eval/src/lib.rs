@@ -69,8 +69,42 @@ pub struct Engine {
     pub rendering: Rendering,
 }
 
+/// A rule to compile: what [`Engine`] needs of a [`Rule`].
+#[derive(Clone, Debug, Default)]
+pub struct RuleSpec {
+    pub id: String,
+    pub title: String,
+    pub path: String,
+    pub technique_ids: Vec<String>,
+    /// The SPL query.
+    pub logic: String,
+}
+
+impl From<&Rule> for RuleSpec {
+    fn from(r: &Rule) -> Self {
+        RuleSpec {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            path: r.source.relative_path.clone(),
+            technique_ids: r.technique_ids.clone(),
+            logic: r.logic.clone(),
+        }
+    }
+}
+
 impl Engine {
+    /// Compiles the Splunk rules of a corpus; rules in other formats are left out.
     pub fn new(rules: &[Rule], options: &EngineOptions) -> Engine {
+        let specs: Vec<RuleSpec> = rules
+            .iter()
+            .filter(|r| r.logic_format == LogicFormat::Splunk)
+            .map(RuleSpec::from)
+            .collect();
+        Engine::from_specs(&specs, options)
+    }
+
+    /// Compiles SPL rules.
+    pub fn from_specs(rules: &[RuleSpec], options: &EngineOptions) -> Engine {
         let names = rules.iter().flat_map(|r| macro_names(&r.logic));
         let mut table: MacroTable = macros::default_table(names);
         if let Some(conf) = &options.macros_conf {
@@ -79,11 +113,10 @@ impl Engine {
         let mut lookups = Lookups::new(options.lookups.clone());
         let rules = rules
             .iter()
-            .filter(|r| r.logic_format == LogicFormat::Splunk)
             .map(|r| CompiledRule {
                 id: r.id.clone(),
                 title: r.title.clone(),
-                path: r.source.relative_path.clone(),
+                path: r.path.clone(),
                 technique_ids: r.technique_ids.clone(),
                 plan: plan::compile(&r.logic, &table, &mut lookups),
             })

@@ -348,7 +348,7 @@ fn not_supported(what: impl std::fmt::Display) -> String {
 fn compile_command(cmd: &Command, lookups: &mut Lookups) -> Result<Stage, String> {
     Ok(match cmd {
         Command::Search(s) => Stage::Search(match &s.expr {
-            Some(e) => Search::compile(e).map_err(not_supported)?,
+            Some(e) => Search::compile(e)?,
             None => Search::All,
         }),
         Command::Where(w) => {

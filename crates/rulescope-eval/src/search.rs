@@ -228,7 +228,7 @@ impl Search {
                 values: values.iter().map(value_text).collect::<Result<_, _>>()?,
             },
             SearchExpr::Macro(m) => return Err(format!("macro `{}` is not defined", m.name)),
-            SearchExpr::Subsearch(_) => return Err("subsearch".into()),
+            SearchExpr::Subsearch(_) => return Err("not supported: subsearch".into()),
         })
     }
 
