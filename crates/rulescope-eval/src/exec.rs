@@ -307,10 +307,11 @@ impl<'p> Runner<'p> {
         }
     }
 
-    /// Offers one event to the base search.
-    pub fn offer(&mut self, event: &Event) {
-        match self.plan.stages.first() {
-            Some(Stage::Search(s)) => {
+    /// Offers one event to the base search, or to `base`, the base search specialised to
+    /// the event's header (see [`crate::search::Search::specialize`]).
+    pub fn offer(&mut self, event: &Event, base: Option<&crate::search::Search>) {
+        match (base, self.plan.stages.first()) {
+            (Some(s), _) | (None, Some(Stage::Search(s))) => {
                 self.funnel[0].0 += 1;
                 if s.matches(&event.fields, Some(&event.raw_lower)) {
                     self.emit(0, event.fields.clone());

@@ -188,12 +188,65 @@ fn macro_names(logic: &str) -> impl Iterator<Item = String> + '_ {
         .map(|inner| inner.split('(').next().unwrap_or(inner).trim().to_owned())
 }
 
+/// The rules that may match events of one header: each with its base search specialised
+/// to the header and a gate, the first term of that search. Hundreds of rules share a gate
+/// (`Type=Process OR TERM(ingress.event.procstart)`, the EDR alternatives of the armory's
+/// Windows rules), so testing each distinct gate once per event skips most of them.
+struct Candidates {
+    gates: Vec<search::Search>,
+    /// (rule index, gate index, specialised base search)
+    rules: Vec<(usize, Option<usize>, Option<search::Search>)>,
+}
+
+impl Candidates {
+    fn new(
+        engine: &Engine,
+        event: &Event,
+        st: &str,
+        src: &str,
+        code: Option<u32>,
+        mentions: bool,
+    ) -> Self {
+        let mut gates: Vec<search::Search> = Vec::new();
+        let mut gate_ids: HashMap<String, usize> = HashMap::new();
+        let mut rules = Vec::new();
+        for (i, r) in engine.rules.iter().enumerate() {
+            let Ok(plan) = &r.plan else { continue };
+            if !plan.selector.admits(st, src, code, mentions) {
+                continue;
+            }
+            let Some(plan::Stage::Search(s)) = plan.stages.first() else {
+                rules.push((i, None, None));
+                continue;
+            };
+            let Some(base) = s.specialize(event) else {
+                continue;
+            };
+            let gate = match &base {
+                search::Search::All => None,
+                search::Search::And(items) => items.first().cloned(),
+                other => Some(other.clone()),
+            };
+            let gate = gate.map(|g| {
+                let next = gates.len();
+                *gate_ids.entry(format!("{g:?}")).or_insert_with(|| {
+                    gates.push(g);
+                    next
+                })
+            });
+            rules.push((i, gate, Some(base)));
+        }
+        Candidates { gates, rules }
+    }
+}
+
 /// One pass of events through every rule.
 pub struct Session<'e> {
     engine: &'e Engine,
     runners: Vec<Option<Runner<'e>>>,
-    /// Rules that may match, per (sourcetype, source, event id, mentions ids).
-    candidates: HashMap<(String, String, Option<u32>, bool), Vec<usize>>,
+    /// Rules that may match, with their base search specialised to the header, per
+    /// (sourcetype, source, event id, mentions ids).
+    candidates: HashMap<(String, String, Option<u32>, bool), Candidates>,
     events: u64,
 }
 
@@ -207,25 +260,26 @@ impl Session<'_> {
             event.mentions_event_ids,
         );
         let engine = self.engine;
-        let list = self
+        // Built from the first event with this header, valid for all of them.
+        let c = self
             .candidates
             .entry(key)
             .or_insert_with_key(|(st, src, code, m)| {
-                engine
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| {
-                        r.plan
-                            .as_ref()
-                            .is_ok_and(|p| p.selector.admits(st, src, *code, *m))
-                    })
-                    .map(|(i, _)| i)
-                    .collect()
+                Candidates::new(engine, event, st, src, *code, *m)
             });
-        for &i in list.iter() {
-            if let Some(runner) = &mut self.runners[i] {
-                runner.offer(event);
+        // Each distinct gate is tested at most once per event.
+        let mut gates: Vec<Option<bool>> = vec![None; c.gates.len()];
+        for (i, gate, base) in &c.rules {
+            if let Some(g) = gate {
+                let open = *gates[*g].get_or_insert_with(|| {
+                    c.gates[*g].matches(&event.fields, Some(&event.raw_lower))
+                });
+                if !open {
+                    continue;
+                }
+            }
+            if let Some(runner) = &mut self.runners[*i] {
+                runner.offer(event, base.as_ref());
             }
         }
     }

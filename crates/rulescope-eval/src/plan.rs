@@ -236,7 +236,7 @@ impl Selector {
 }
 
 /// The event id a raw-text phrase names (`EventCode=4688`, `<EventID>4688<`, ...).
-fn event_code_phrase(text: &str) -> Option<u32> {
+pub fn event_code_phrase(text: &str) -> Option<u32> {
     let t = text.to_ascii_lowercase();
     let rest = ["eventcode=", "<eventid>", "eventid>", "eventid="]
         .iter()

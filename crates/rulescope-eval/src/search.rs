@@ -240,7 +240,10 @@ impl Search {
             Search::Or(items) => items.iter().any(|s| s.matches(row, raw_lower)),
             Search::Not(inner) => !inner.matches(row, raw_lower),
             Search::Raw(p) => {
-                let raw = row.get("_raw").and_then(Value::to_text).unwrap_or_default();
+                let raw = match row.get("_raw") {
+                    Some(Value::Str(s)) => s.as_str(),
+                    _ => "",
+                };
                 match raw_lower {
                     Some(lower) => p.matches(lower.as_bytes(), raw.as_bytes()),
                     None => p.matches(raw.to_ascii_lowercase().as_bytes(), raw.as_bytes()),
@@ -270,6 +273,71 @@ impl Search {
                         .any(|p| glob_match_ci(p.as_bytes(), t.as_bytes()))
                 })
             }),
+        }
+    }
+}
+
+/// Fields whose values are the same for every Windows event of one channel and event id.
+const HEADER_FIELDS: &[&str] = &["sourcetype", "source", "EventCode", "signature_id"];
+
+impl Search {
+    /// This search with what `event`'s header decides folded to constants: comparisons on
+    /// [`HEADER_FIELDS`] and raw event-id phrases (`EventCode=4688`, `<EventID>4688<`), which
+    /// can only match the header of an event whose data does not name event ids. The result
+    /// holds for every event sharing the header; `None` when it can never match.
+    pub fn specialize(&self, event: &crate::event::Event) -> Option<Search> {
+        if event.mentions_event_ids {
+            return Some(self.clone());
+        }
+        self.fold(event)
+    }
+
+    fn fold(&self, event: &crate::event::Event) -> Option<Search> {
+        let decided = |hit: bool| hit.then_some(Search::All);
+        match self {
+            Search::And(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item.fold(event)? {
+                        Search::All => {}
+                        other => out.push(other),
+                    }
+                }
+                Some(match out.len() {
+                    0 => Search::All,
+                    1 => out.pop().unwrap_or(Search::All),
+                    _ => Search::And(out),
+                })
+            }
+            Search::Or(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item.fold(event) {
+                        Some(Search::All) => return Some(Search::All),
+                        Some(other) => out.push(other),
+                        None => {}
+                    }
+                }
+                match out.len() {
+                    0 => None,
+                    1 => out.pop(),
+                    _ => Some(Search::Or(out)),
+                }
+            }
+            Search::Not(inner) => match inner.fold(event) {
+                None => Some(Search::All),
+                Some(Search::All) => None,
+                Some(other) => Some(Search::Not(Box::new(other))),
+            },
+            Search::Raw(p) if crate::plan::event_code_phrase(p.text()).is_some() => {
+                decided(self.matches(&event.fields, Some(&event.raw_lower)))
+            }
+            Search::Compare { field, .. } | Search::In { field, .. }
+                if HEADER_FIELDS.contains(&field.as_str()) =>
+            {
+                decided(self.matches(&event.fields, Some(&event.raw_lower)))
+            }
+            other => Some(other.clone()),
         }
     }
 }

@@ -83,17 +83,25 @@ const SAMPLE_ROWS: usize = 3;
 pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
     let engine = args.engine.engine(&args.rules, verbosity)?;
     let bar = crate::progress::bar(0, "reading events", verbosity);
+    let mut events = 0u64;
+    let mut file = String::new();
     let report = engine.run_paths(&args.events, &mut |p| match p {
         Progress::File { index, total, path } => {
             bar.set_length(total as u64);
             bar.set_position(index as u64);
-            bar.set_message(
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            );
+            file = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            bar.set_message(format!("{events} events; {file}"));
         }
-        Progress::Event => bar.inc_length(0),
+        Progress::Event => {
+            events += 1;
+            // Redrawing per event would cost more than evaluating it.
+            if events.is_multiple_of(1024) {
+                bar.set_message(format!("{events} events; {file}"));
+            }
+        }
     });
     bar.finish_and_clear();
     let mut out = std::io::stdout().lock();
