@@ -2,6 +2,8 @@
 //! Windows add-on's inputs (XmlWinEventLog or classic WinEventLog), `_time`, `host`,
 //! `source`, `sourcetype`, the System and EventData fields, and the derived CIM fields.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
@@ -23,10 +25,11 @@ pub enum Rendering {
     Classic,
 }
 
-/// One event with its fields. `_raw` is lower-cased once for raw-text search.
+/// One event with its fields. `_raw` is lower-cased once for raw-text search. Fields are
+/// shared with the rows rules make of the event, and copied only when a stage changes them.
 #[derive(Clone, Debug)]
 pub struct Event {
-    pub fields: Fields,
+    pub fields: Arc<Fields>,
     pub raw_lower: String,
     /// The event id, when the event is a Windows event.
     pub code: Option<u32>,
@@ -49,7 +52,7 @@ impl Event {
             .and_then(Value::to_text)
             .and_then(|c| c.parse().ok());
         Event {
-            fields,
+            fields: Arc::new(fields),
             raw_lower,
             code,
             mentions_event_ids: mentions_event_ids || code.is_none(),

@@ -3,6 +3,7 @@
 //! memory follows their state, not the input. Counts what enters and leaves every stage.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -11,6 +12,9 @@ use crate::event::{Event, Fields};
 use crate::plan::{Agg, AggInput, Plan, SortKey, Stage, StatsKind, StatsSpec};
 use crate::regex::RegexError;
 use crate::value::{Value, cmp_text, fmt_num, glob_match, wildcard_capture};
+
+/// A row in flight: shared with the event until a stage changes it.
+type Row = Arc<Fields>;
 
 /// Result rows kept per rule; further rows are counted only.
 pub const MAX_KEPT_ROWS: usize = 10_000;
@@ -259,11 +263,11 @@ fn cmp_keys(a: &[String], b: &[String]) -> std::cmp::Ordering {
 enum State {
     None,
     Groups(HashMap<Vec<String>, Group>),
-    Buffer(Vec<Fields>),
+    Buffer(Vec<Row>),
     /// eventstats: the rows and their groups.
-    Both(Vec<Fields>, HashMap<Vec<String>, Group>),
+    Both(Vec<Row>, HashMap<Vec<String>, Group>),
     /// streamstats: running groups, or the last `window` rows per group.
-    Stream(HashMap<Vec<String>, (Group, VecDeque<Fields>)>),
+    Stream(HashMap<Vec<String>, (Group, VecDeque<Row>)>),
     Seen(HashMap<Vec<String>, usize>),
     Counter(usize),
 }
@@ -307,13 +311,13 @@ impl<'p> Runner<'p> {
         }
     }
 
-    /// Offers one event to the base search, or to `base`, the base search specialised to
-    /// the event's header (see [`crate::search::Search::specialize`]).
-    pub fn offer(&mut self, event: &Event, base: Option<&crate::search::Search>) {
-        match (base, self.plan.stages.first()) {
-            (Some(s), _) | (None, Some(Stage::Search(s))) => {
+    /// Offers one event to the base search; `found` tells which of the engine's raw-text
+    /// literals occur in it.
+    pub fn offer(&mut self, event: &Event, found: Option<&[bool]>) {
+        match self.plan.stages.first() {
+            Some(Stage::Search(s)) => {
                 self.funnel[0].0 += 1;
-                if s.matches(&event.fields, Some(&event.raw_lower)) {
+                if s.matches_with(&event.fields, Some(&event.raw_lower), found) {
                     self.emit(0, event.fields.clone());
                 }
             }
@@ -336,17 +340,17 @@ impl<'p> Runner<'p> {
         }
     }
 
-    fn emit(&mut self, from: usize, row: Fields) {
+    fn emit(&mut self, from: usize, row: Row) {
         self.funnel[from].1 += 1;
         self.feed(from + 1, row);
     }
 
-    fn feed(&mut self, i: usize, mut row: Fields) {
+    fn feed(&mut self, i: usize, mut row: Row) {
         let plan = self.plan;
         let Some(stage) = plan.stages.get(i) else {
             self.row_count += 1;
             if self.rows.len() < MAX_KEPT_ROWS {
-                self.rows.push(row);
+                self.rows.push(Arc::unwrap_or_clone(row));
             }
             return;
         };
@@ -364,13 +368,14 @@ impl<'p> Runner<'p> {
                 }
             }
             Stage::Eval(assignments) => {
+                let row_mut = Arc::make_mut(&mut row);
                 for (name, e) in assignments {
-                    match eval(e, &row, ctx) {
+                    match eval(e, row_mut, ctx) {
                         Value::Null => {
-                            row.shift_remove(name);
+                            row_mut.shift_remove(name);
                         }
                         v => {
-                            row.insert(name.clone(), v);
+                            row_mut.insert(name.clone(), v);
                         }
                     }
                 }
@@ -381,12 +386,12 @@ impl<'p> Runner<'p> {
                 table,
                 remove,
             } => {
-                let row = project(row, patterns, *table, *remove);
-                self.emit(i, row);
+                let row = project(&row, patterns, *table, *remove);
+                self.emit(i, Arc::new(row));
             }
             Stage::Rename(pairs) => {
                 for (from, to) in pairs {
-                    rename(&mut row, from, to);
+                    rename(Arc::make_mut(&mut row), from, to);
                 }
                 self.emit(i, row);
             }
@@ -398,7 +403,7 @@ impl<'p> Runner<'p> {
                     } else {
                         Value::Str(format!("{}-{}", fmt_num(lo), fmt_num(lo + span)))
                     };
-                    row.insert(alias.clone(), out);
+                    Arc::make_mut(&mut row).insert(alias.clone(), out);
                 }
                 self.emit(i, row);
             }
@@ -412,7 +417,7 @@ impl<'p> Runner<'p> {
                         Ok(caps) => {
                             for (name, values) in caps {
                                 if !values.is_empty() {
-                                    row.insert(name, Value::from_list(values));
+                                    Arc::make_mut(&mut row).insert(name, Value::from_list(values));
                                 }
                             }
                         }
@@ -431,7 +436,7 @@ impl<'p> Runner<'p> {
                     let limit = if *global { usize::MAX } else { 1 };
                     match regex.replace(&text, replacement, limit) {
                         Ok(out) => {
-                            row.insert(field.clone(), Value::Str(out));
+                            Arc::make_mut(&mut row).insert(field.clone(), Value::Str(out));
                         }
                         Err(RegexError::Limit) => ctx.limit_hits.set(ctx.limit_hits.get() + 1),
                     }
@@ -469,8 +474,9 @@ impl<'p> Runner<'p> {
                         })
                     })
                     .collect();
+                let mut out = Arc::unwrap_or_clone(row);
                 for (c, f) in outputs {
-                    if *output_new && row.contains_key(f) {
+                    if *output_new && out.contains_key(f) {
                         continue;
                     }
                     let values: Vec<String> = col(c)
@@ -478,14 +484,14 @@ impl<'p> Runner<'p> {
                         .unwrap_or_default();
                     match Value::from_list(values) {
                         Value::Null => {
-                            row.shift_remove(f);
+                            out.shift_remove(f);
                         }
                         v => {
-                            row.insert(f.clone(), v);
+                            out.insert(f.clone(), v);
                         }
                     }
                 }
-                self.emit(i, row);
+                self.emit(i, Arc::new(out));
             }
             Stage::Stats(spec) => self.stats(i, spec, row),
             Stage::Dedup {
@@ -521,7 +527,7 @@ impl<'p> Runner<'p> {
             Stage::Fillnull { value, fields } if !fields.is_empty() => {
                 for f in fields {
                     if row.get(f).is_none_or(Value::is_null) {
-                        row.insert(f.clone(), Value::Str(value.clone()));
+                        Arc::make_mut(&mut row).insert(f.clone(), Value::Str(value.clone()));
                     }
                 }
                 self.emit(i, row);
@@ -529,9 +535,9 @@ impl<'p> Runner<'p> {
             Stage::Mvexpand { field, limit } => match row.get(field) {
                 Some(Value::Multi(values)) => {
                     for v in values.clone().into_iter().take(*limit) {
-                        let mut copy = row.clone();
+                        let mut copy = Fields::clone(&row);
                         copy.insert(field.clone(), Value::Str(v));
-                        self.emit(i, copy);
+                        self.emit(i, Arc::new(copy));
                     }
                 }
                 _ => self.emit(i, row),
@@ -544,7 +550,7 @@ impl<'p> Runner<'p> {
         }
     }
 
-    fn stats(&mut self, i: usize, spec: &StatsSpec, row: Fields) {
+    fn stats(&mut self, i: usize, spec: &StatsSpec, row: Row) {
         let keys = group_keys(&spec.by, &row);
         let ctx = &self.ctx;
         match &mut self.states[i] {
@@ -567,10 +573,10 @@ impl<'p> Runner<'p> {
                 rows.push(row);
             }
             State::Stream(groups) => {
-                let mut row = row;
+                let mut row = Arc::unwrap_or_clone(row);
                 let key = keys.into_iter().next();
                 let Some(key) = key.or_else(|| spec.by.is_empty().then(Vec::new)) else {
-                    self.emit(i, row);
+                    self.emit(i, Arc::new(row));
                     return;
                 };
                 let (group, window) = groups.entry(key).or_default();
@@ -582,7 +588,7 @@ impl<'p> Runner<'p> {
                 if spec.window == 0 {
                     group.add(spec, &row, ctx);
                 } else {
-                    window.push_back(row.clone());
+                    window.push_back(Arc::new(row.clone()));
                     if window.len() > spec.window {
                         window.pop_front();
                     }
@@ -596,14 +602,14 @@ impl<'p> Runner<'p> {
                         row.insert(k, v);
                     }
                 }
-                self.emit(i, row);
+                self.emit(i, Arc::new(row));
             }
             _ => {}
         }
     }
 
     /// Releases what a blocking stage holds at the end of the input.
-    fn flush(&mut self, stage: &Stage, state: State) -> Vec<Fields> {
+    fn flush(&mut self, stage: &Stage, state: State) -> Vec<Row> {
         match (stage, state) {
             (Stage::Stats(spec), State::Groups(groups)) => {
                 let mut groups: Vec<(Vec<String>, Group)> = groups.into_iter().collect();
@@ -626,7 +632,7 @@ impl<'p> Runner<'p> {
                         let mut row: Fields =
                             spec.by.iter().cloned().zip(g.by.iter().cloned()).collect();
                         row.extend(g.results(spec));
-                        row
+                        Arc::new(row)
                     })
                     .collect()
             }
@@ -637,8 +643,9 @@ impl<'p> Runner<'p> {
                         .first()
                         .and_then(|k| groups.get(k))
                     {
+                        let row_mut = Arc::make_mut(&mut row);
                         for (k, v) in g.results(spec) {
-                            row.insert(k, v);
+                            row_mut.insert(k, v);
                         }
                     }
                     row
@@ -662,7 +669,7 @@ impl<'p> Runner<'p> {
                 for r in &mut rows {
                     for n in &names {
                         if !r.contains_key(n) {
-                            r.insert(n.clone(), Value::Str(value.clone()));
+                            Arc::make_mut(r).insert(n.clone(), Value::Str(value.clone()));
                         }
                     }
                 }
@@ -708,15 +715,16 @@ fn sort_order(keys: &[SortKey], a: &Fields, b: &Fields) -> std::cmp::Ordering {
     std::cmp::Ordering::Equal
 }
 
-fn project(row: Fields, patterns: &[String], table: bool, remove: bool) -> Fields {
+fn project(row: &Fields, patterns: &[String], table: bool, remove: bool) -> Fields {
     let matches = |k: &str| patterns.iter().any(|p| glob_match(p, k));
+    let keep = |(k, v): (&String, &Value)| (k.clone(), v.clone());
     if remove {
-        return row.into_iter().filter(|(k, _)| !matches(k)).collect();
+        return row.iter().filter(|(k, _)| !matches(k)).map(keep).collect();
     }
     if table {
         let mut out = Fields::new();
         for p in patterns {
-            for (k, v) in &row {
+            for (k, v) in row {
                 if glob_match(p, k) && !out.contains_key(k) {
                     out.insert(k.clone(), v.clone());
                 }
@@ -725,8 +733,9 @@ fn project(row: Fields, patterns: &[String], table: bool, remove: bool) -> Field
         return out;
     }
     // `fields` keeps the internal `_raw` and `_time` unless they are removed.
-    row.into_iter()
-        .filter(|(k, _)| matches(k) || k == "_raw" || k == "_time")
+    row.iter()
+        .filter(|(k, _)| matches(k) || *k == "_raw" || *k == "_time")
+        .map(keep)
         .collect()
 }
 

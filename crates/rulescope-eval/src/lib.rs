@@ -67,6 +67,10 @@ pub struct CompiledRule {
 pub struct Engine {
     pub rules: Vec<CompiledRule>,
     pub rendering: Rendering,
+    /// The literal parts of every base search's raw-text patterns, found in one pass over
+    /// each event's `_raw` so most patterns are ruled out without a search of their own.
+    literals: Option<aho_corasick::AhoCorasick>,
+    literal_count: usize,
 }
 
 /// A rule to compile: what [`Engine`] needs of a [`Rule`].
@@ -111,20 +115,45 @@ impl Engine {
             table.add_conf(conf);
         }
         let mut lookups = Lookups::new(options.lookups.clone());
+        let (mut literals, mut literal_ids) = (Vec::new(), HashMap::new());
         let rules = rules
             .iter()
-            .map(|r| CompiledRule {
-                id: r.id.clone(),
-                title: r.title.clone(),
-                path: r.path.clone(),
-                technique_ids: r.technique_ids.clone(),
-                plan: plan::compile(&r.logic, &table, &mut lookups),
+            .map(|r| {
+                let mut plan = plan::compile(&r.logic, &table, &mut lookups);
+                if let Ok(plan) = &mut plan
+                    && let Some(plan::Stage::Search(s)) = plan.stages.first_mut()
+                {
+                    *s = s.with_literals(&mut literals, &mut literal_ids);
+                }
+                CompiledRule {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    path: r.path.clone(),
+                    technique_ids: r.technique_ids.clone(),
+                    plan,
+                }
             })
             .collect();
         Engine {
             rules,
             rendering: options.rendering,
+            literal_count: literals.len(),
+            // Without the automaton every pattern is searched for: slower, same answers.
+            literals: aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&literals)
+                .ok(),
         }
+    }
+
+    /// Which literals occur in an event's lower-cased `_raw`.
+    fn found(&self, raw_lower: &str) -> Option<Vec<bool>> {
+        let ac = self.literals.as_ref()?;
+        let mut found = vec![false; self.literal_count];
+        for m in ac.find_overlapping_iter(raw_lower) {
+            found[m.pattern().as_usize()] = true;
+        }
+        Some(found)
     }
 
     pub fn session(&self) -> Session<'_> {
@@ -188,53 +217,53 @@ fn macro_names(logic: &str) -> impl Iterator<Item = String> + '_ {
         .map(|inner| inner.split('(').next().unwrap_or(inner).trim().to_owned())
 }
 
-/// The rules that may match events of one header: each with its base search specialised
-/// to the header and a gate, the first term of that search. Hundreds of rules share a gate
-/// (`Type=Process OR TERM(ingress.event.procstart)`, the EDR alternatives of the armory's
-/// Windows rules), so testing each distinct gate once per event skips most of them.
-struct Candidates {
-    gates: Vec<search::Search>,
-    /// (rule index, gate index, specialised base search)
-    rules: Vec<(usize, Option<usize>, Option<search::Search>)>,
+/// The rules that may match events of one header, each with a gate: the first part of its
+/// base search the header leaves open. Hundreds of rules share a gate (`Type=Process OR
+/// TERM(ingress.event.procstart)`, the EDR alternatives of the armory's Windows rules), so
+/// testing each distinct gate once per event skips most rules at once.
+struct Candidates<'e> {
+    gates: Vec<&'e search::Search>,
+    /// (rule index, gate index)
+    rules: Vec<(usize, Option<usize>)>,
 }
 
-impl Candidates {
+impl<'e> Candidates<'e> {
     fn new(
-        engine: &Engine,
+        engine: &'e Engine,
         event: &Event,
         st: &str,
         src: &str,
         code: Option<u32>,
         mentions: bool,
     ) -> Self {
-        let mut gates: Vec<search::Search> = Vec::new();
+        let mut gates = Vec::new();
         let mut gate_ids: HashMap<String, usize> = HashMap::new();
         let mut rules = Vec::new();
+        let mut print = String::new();
         for (i, r) in engine.rules.iter().enumerate() {
             let Ok(plan) = &r.plan else { continue };
             if !plan.selector.admits(st, src, code, mentions) {
                 continue;
             }
             let Some(plan::Stage::Search(s)) = plan.stages.first() else {
-                rules.push((i, None, None));
+                rules.push((i, None));
                 continue;
             };
-            let Some(base) = s.specialize(event) else {
-                continue;
-            };
-            let gate = match &base {
-                search::Search::All => None,
-                search::Search::And(items) => items.first().cloned(),
-                other => Some(other.clone()),
+            let gate = match s.gate(event) {
+                search::Gate::Never => continue,
+                search::Gate::Always => None,
+                search::Gate::Test(g) => Some(g),
             };
             let gate = gate.map(|g| {
+                print.clear();
+                g.fingerprint(&mut print);
                 let next = gates.len();
-                *gate_ids.entry(format!("{g:?}")).or_insert_with(|| {
+                *gate_ids.entry(print.clone()).or_insert_with(|| {
                     gates.push(g);
                     next
                 })
             });
-            rules.push((i, gate, Some(base)));
+            rules.push((i, gate));
         }
         Candidates { gates, rules }
     }
@@ -246,11 +275,11 @@ pub struct Session<'e> {
     runners: Vec<Option<Runner<'e>>>,
     /// Rules that may match, with their base search specialised to the header, per
     /// (sourcetype, source, event id, mentions ids).
-    candidates: HashMap<(String, String, Option<u32>, bool), Candidates>,
+    candidates: HashMap<(String, String, Option<u32>, bool), Candidates<'e>>,
     events: u64,
 }
 
-impl Session<'_> {
+impl<'e> Session<'e> {
     pub fn push(&mut self, event: &Event) {
         self.events += 1;
         let key = (
@@ -269,17 +298,22 @@ impl Session<'_> {
             });
         // Each distinct gate is tested at most once per event.
         let mut gates: Vec<Option<bool>> = vec![None; c.gates.len()];
-        for (i, gate, base) in &c.rules {
+        let found = engine.found(&event.raw_lower);
+        for (i, gate) in &c.rules {
             if let Some(g) = gate {
                 let open = *gates[*g].get_or_insert_with(|| {
-                    c.gates[*g].matches(&event.fields, Some(&event.raw_lower))
+                    c.gates[*g].matches_with(
+                        &event.fields,
+                        Some(&event.raw_lower),
+                        found.as_deref(),
+                    )
                 });
                 if !open {
                     continue;
                 }
             }
             if let Some(runner) = &mut self.runners[*i] {
-                runner.offer(event, base.as_ref());
+                runner.offer(event, found.as_deref());
             }
         }
     }

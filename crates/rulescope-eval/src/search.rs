@@ -1,6 +1,8 @@
 //! The search language over an event: raw-text terms, phrases, `TERM()`/`PREFIX()` against
 //! Splunk's indexed segments, and `field=value` comparisons (case-insensitive, `*` wildcards).
 
+use std::collections::HashMap;
+
 use rulescope_spl::{CompareOp, IndexedKind, SearchExpr, Value as SplValue};
 
 use crate::event::Fields;
@@ -103,6 +105,15 @@ impl RawPattern {
         }
     }
 
+    /// The longest literal part, lower-cased: every match contains it.
+    fn literal(&self) -> Option<Vec<u8>> {
+        self.parts
+            .iter()
+            .max_by_key(|p| p.len())
+            .filter(|p| !p.is_empty())
+            .map(|p| p.to_ascii_lowercase())
+    }
+
     /// The pattern as written (lower-cased unless CASE).
     pub fn text(&self) -> &str {
         &self.text
@@ -174,6 +185,12 @@ pub enum Search {
     Or(Vec<Search>),
     Not(Box<Search>),
     Raw(RawPattern),
+    /// A raw pattern whose literal is known, per event, to occur or not in `_raw` (see
+    /// [`Search::with_literals`]).
+    Hinted {
+        literal: usize,
+        pattern: RawPattern,
+    },
     Compare {
         field: String,
         op: CompareOp,
@@ -234,21 +251,27 @@ impl Search {
 
     /// Evaluates over a row; `raw_lower` is the lower-cased `_raw` when known.
     pub fn matches(&self, row: &Fields, raw_lower: Option<&str>) -> bool {
+        self.matches_with(row, raw_lower, None)
+    }
+
+    /// [`Search::matches`] where `found[i]` says whether literal `i` of a
+    /// [`Search::Hinted`] pattern occurs in `_raw`.
+    pub fn matches_with(
+        &self,
+        row: &Fields,
+        raw_lower: Option<&str>,
+        found: Option<&[bool]>,
+    ) -> bool {
         match self {
             Search::All => true,
-            Search::And(items) => items.iter().all(|s| s.matches(row, raw_lower)),
-            Search::Or(items) => items.iter().any(|s| s.matches(row, raw_lower)),
-            Search::Not(inner) => !inner.matches(row, raw_lower),
-            Search::Raw(p) => {
-                let raw = match row.get("_raw") {
-                    Some(Value::Str(s)) => s.as_str(),
-                    _ => "",
-                };
-                match raw_lower {
-                    Some(lower) => p.matches(lower.as_bytes(), raw.as_bytes()),
-                    None => p.matches(raw.to_ascii_lowercase().as_bytes(), raw.as_bytes()),
-                }
+            Search::And(items) => items.iter().all(|s| s.matches_with(row, raw_lower, found)),
+            Search::Or(items) => items.iter().any(|s| s.matches_with(row, raw_lower, found)),
+            Search::Not(inner) => !inner.matches_with(row, raw_lower, found),
+            Search::Hinted { literal, pattern } => {
+                found.is_none_or(|f| f.get(*literal).copied().unwrap_or(true))
+                    && raw_matches(pattern, row, raw_lower)
             }
+            Search::Raw(p) => raw_matches(p, row, raw_lower),
             Search::Compare { field, op, value } => {
                 let mut present = false;
                 let hit = fields_named(row, field).any(|v| {
@@ -281,63 +304,176 @@ impl Search {
 const HEADER_FIELDS: &[&str] = &["sourcetype", "source", "EventCode", "signature_id"];
 
 impl Search {
-    /// This search with what `event`'s header decides folded to constants: comparisons on
+    /// What `event`'s header alone decides about this search: comparisons on
     /// [`HEADER_FIELDS`] and raw event-id phrases (`EventCode=4688`, `<EventID>4688<`), which
-    /// can only match the header of an event whose data does not name event ids. The result
-    /// holds for every event sharing the header; `None` when it can never match.
-    pub fn specialize(&self, event: &crate::event::Event) -> Option<Search> {
+    /// can only match the header of an event whose data does not name event ids. The answer
+    /// holds for every event sharing the header; `None` when the rest of the event matters.
+    pub fn decide(&self, event: &crate::event::Event) -> Option<bool> {
         if event.mentions_event_ids {
-            return Some(self.clone());
+            return None;
         }
-        self.fold(event)
+        self.decide_header(event)
     }
 
-    fn fold(&self, event: &crate::event::Event) -> Option<Search> {
-        let decided = |hit: bool| hit.then_some(Search::All);
+    fn decide_header(&self, event: &crate::event::Event) -> Option<bool> {
         match self {
+            Search::All => Some(true),
             Search::And(items) => {
-                let mut out = Vec::new();
+                let mut all = true;
                 for item in items {
-                    match item.fold(event)? {
-                        Search::All => {}
-                        other => out.push(other),
+                    match item.decide_header(event) {
+                        Some(false) => return Some(false),
+                        Some(true) => {}
+                        None => all = false,
                     }
                 }
-                Some(match out.len() {
-                    0 => Search::All,
-                    1 => out.pop().unwrap_or(Search::All),
-                    _ => Search::And(out),
-                })
+                all.then_some(true)
             }
             Search::Or(items) => {
-                let mut out = Vec::new();
+                let mut none = true;
                 for item in items {
-                    match item.fold(event) {
-                        Some(Search::All) => return Some(Search::All),
-                        Some(other) => out.push(other),
-                        None => {}
+                    match item.decide_header(event) {
+                        Some(true) => return Some(true),
+                        Some(false) => {}
+                        None => none = false,
                     }
                 }
-                match out.len() {
-                    0 => None,
-                    1 => out.pop(),
-                    _ => Some(Search::Or(out)),
-                }
+                none.then_some(false)
             }
-            Search::Not(inner) => match inner.fold(event) {
-                None => Some(Search::All),
-                Some(Search::All) => None,
-                Some(other) => Some(Search::Not(Box::new(other))),
-            },
-            Search::Raw(p) if crate::plan::event_code_phrase(p.text()).is_some() => {
-                decided(self.matches(&event.fields, Some(&event.raw_lower)))
+            Search::Not(inner) => inner.decide_header(event).map(|b| !b),
+            Search::Raw(p) | Search::Hinted { pattern: p, .. }
+                if crate::plan::event_code_phrase(p.text()).is_some() =>
+            {
+                Some(self.matches(&event.fields, Some(&event.raw_lower)))
             }
             Search::Compare { field, .. } | Search::In { field, .. }
                 if HEADER_FIELDS.contains(&field.as_str()) =>
             {
-                decided(self.matches(&event.fields, Some(&event.raw_lower)))
+                Some(self.matches(&event.fields, Some(&event.raw_lower)))
             }
-            other => Some(other.clone()),
+            _ => None,
+        }
+    }
+
+    /// The part of this search worth testing first for events with `event`'s header.
+    pub fn gate(&self, event: &crate::event::Event) -> Gate<'_> {
+        match self.decide(event) {
+            Some(false) => Gate::Never,
+            Some(true) => Gate::Always,
+            None => Gate::Test(match self {
+                Search::And(items) if !event.mentions_event_ids => items
+                    .iter()
+                    .find(|i| i.decide_header(event).is_none())
+                    .unwrap_or(self),
+                other => other,
+            }),
+        }
+    }
+}
+
+/// What an event header leaves of a search (see [`Search::gate`]).
+pub enum Gate<'a> {
+    /// The header rules a match out.
+    Never,
+    /// The header decides a match.
+    Always,
+    /// The first conjunct the header leaves open (or the whole search).
+    Test(&'a Search),
+}
+
+fn raw_matches(p: &RawPattern, row: &Fields, raw_lower: Option<&str>) -> bool {
+    let raw = match row.get("_raw") {
+        Some(Value::Str(s)) => s.as_str(),
+        _ => "",
+    };
+    match raw_lower {
+        Some(lower) => p.matches(lower.as_bytes(), raw.as_bytes()),
+        None => p.matches(raw.to_ascii_lowercase().as_bytes(), raw.as_bytes()),
+    }
+}
+
+impl Search {
+    /// Rewrites raw patterns into [`Search::Hinted`] ones, registering their longest
+    /// literal part (lower-cased) in `literals`, so one multi-pattern scan of `_raw` per
+    /// event can rule most of them out.
+    pub fn with_literals(
+        &self,
+        literals: &mut Vec<Vec<u8>>,
+        index: &mut HashMap<Vec<u8>, usize>,
+    ) -> Search {
+        let map =
+            |items: &[Search], literals: &mut Vec<Vec<u8>>, index: &mut HashMap<Vec<u8>, usize>| {
+                items
+                    .iter()
+                    .map(|s| s.with_literals(literals, index))
+                    .collect()
+            };
+        match self {
+            Search::And(items) => Search::And(map(items, literals, index)),
+            Search::Or(items) => Search::Or(map(items, literals, index)),
+            Search::Not(inner) => Search::Not(Box::new(inner.with_literals(literals, index))),
+            Search::Raw(p) => match p.literal() {
+                Some(lit) => {
+                    let next = literals.len();
+                    let literal = *index.entry(lit.clone()).or_insert_with(|| {
+                        literals.push(lit);
+                        next
+                    });
+                    Search::Hinted {
+                        literal,
+                        pattern: p.clone(),
+                    }
+                }
+                None => self.clone(),
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// A canonical text of the search, to recognise equal ones.
+    pub fn fingerprint(&self, out: &mut String) {
+        use std::fmt::Write;
+        let list = |name: &str, items: &[Search], out: &mut String| {
+            out.push_str(name);
+            out.push('(');
+            for i in items {
+                i.fingerprint(out);
+                out.push(',');
+            }
+            out.push(')');
+        };
+        match self {
+            Search::All => out.push('*'),
+            Search::And(items) => list("and", items, out),
+            Search::Or(items) => list("or", items, out),
+            Search::Not(inner) => list("not", std::slice::from_ref(inner), out),
+            Search::Raw(p) | Search::Hinted { pattern: p, .. } => {
+                let _ = write!(
+                    out,
+                    "raw({:?}{:?}{:?}{}:{})",
+                    p.left,
+                    p.right,
+                    p.case_sensitive,
+                    p.text.len(),
+                    p.text
+                );
+            }
+            Search::Compare { field, op, value } => {
+                let _ = write!(
+                    out,
+                    "cmp({}:{field}{}{}:{value})",
+                    field.len(),
+                    op.as_str(),
+                    value.len()
+                );
+            }
+            Search::In { field, values } => {
+                let _ = write!(out, "in({}:{field}", field.len());
+                for v in values {
+                    let _ = write!(out, ",{}:{v}", v.len());
+                }
+                out.push(')');
+            }
         }
     }
 }
