@@ -42,6 +42,12 @@ enum Command {
     /// Lint rules: query pitfalls, data flow, field names, regexes and metadata, as text,
     /// JSON or SARIF; exits 1 on findings at or above `--deny` (default: errors).
     Lint(commands::lint::Args),
+    /// Run SPL rules over recorded events (EVTX, JSON lines): per rule, fired or not, result
+    /// rows and how many events survived each stage.
+    Test(commands::test::Args),
+    /// For event files labelled with ATT&CK technique ids in their path: which rules fired,
+    /// the technique's own rules apart from the rest.
+    Coverage(commands::coverage::Args),
 }
 
 /// How much a command prints besides its result.
@@ -81,6 +87,8 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(&args, verbosity),
         Command::Indicators(args) => commands::indicators::run(&args, verbosity),
         Command::Lint(args) => commands::lint::run(&args, verbosity),
+        Command::Test(args) => commands::test::run(&args, verbosity),
+        Command::Coverage(args) => commands::coverage::run(&args, verbosity),
     };
     match outcome {
         Ok(code) => code,

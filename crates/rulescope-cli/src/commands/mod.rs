@@ -5,6 +5,8 @@ pub mod indicators;
 pub mod parse;
 pub mod show;
 pub mod lint;
+pub mod coverage;
+pub mod test;
 
 use std::path::PathBuf;
 
