@@ -95,3 +95,21 @@ fn configuration_turns_checks_off_and_bad_configuration_is_a_usage_error() {
     let output = rulescope(&["lint", "--format", "xml", &examples()]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn check_can_lint_too() {
+    let output = rulescope(&["check", "--lint", &examples()]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("13 rules linted: 0 errors, 5 warnings, 8 notes"),
+        "{text}"
+    );
+    assert!(text.contains("13 rules in 8 use cases"), "{text}");
+    let output = rulescope(&["check", "--lint", "--format", "json", &examples()]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["lint_findings"].as_array().map(Vec::len), Some(13));
+    let output = rulescope(&["check", "--format", "json", &examples()]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert!(json.get("lint_findings").is_none());
+}

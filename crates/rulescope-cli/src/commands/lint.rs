@@ -124,7 +124,7 @@ fn context(args: &Args) -> Result<LintContext, String> {
     Ok(context)
 }
 
-fn print_text(
+pub fn print_text(
     out: &mut impl Write,
     findings: &[Finding],
     rules: &[Rule],

@@ -134,17 +134,19 @@ impl Walker<'_, '_, '_> {
                 ),
             )
         };
-        self.hits.push(
-            Hit::new(code, message, At::Query(span))
-                .help("Splunk reads `a b OR c` as `a AND (b OR c)`; if you meant `(a b) OR c`, write it so")
-                .fix(
-                    "parenthesise the OR as Splunk reads it",
-                    vec![
-                        (Span::new(span.start, span.start), "(".to_owned()),
-                        (Span::new(span.end, span.end), ")".to_owned()),
-                    ],
-                ),
-        );
+        let help = if only_selectors {
+            "parenthesise the OR so that readers, and translations to languages where AND binds tighter, see what Splunk does"
+        } else {
+            "Splunk reads `a b OR c` as `a AND (b OR c)`; if you meant `(a b) OR c`, write it so"
+        };
+        self.hits
+            .push(Hit::new(code, message, At::Query(span)).help(help).fix(
+                "parenthesise the OR as Splunk reads it",
+                vec![
+                    (Span::new(span.start, span.start), "(".to_owned()),
+                    (Span::new(span.end, span.end), ")".to_owned()),
+                ],
+            ));
     }
 
     /// A macro, or an expression made only of data-source selectors.
