@@ -1,6 +1,8 @@
 //! Hand-made rules: findings placed in the YAML file through quoting and folding, fixes
 //! escaped for the scalar, configuration by path, SARIF against the schema.
 
+mod support;
+
 use std::path::PathBuf;
 
 use rulescope_lint::{Config, LintContext, SarifOptions, lint_corpus, to_sarif};
@@ -113,13 +115,7 @@ fn configuration_by_path_and_sarif_that_validates() {
             tool_version: "0.1.0".into(),
         },
     );
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).expect("schema");
-    let validator = jsonschema::draft4::new(&schema).expect("valid schema");
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| e.to_string())
-        .collect();
+    let errors = support::sarif_schema_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(

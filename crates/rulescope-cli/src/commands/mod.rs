@@ -1,11 +1,11 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod coverage;
 pub mod indicators;
+pub mod lint;
 pub mod parse;
 pub mod show;
-pub mod lint;
-pub mod coverage;
 pub mod test;
 
 use std::path::PathBuf;
