@@ -44,10 +44,13 @@ pub fn value(
                 PredicateKind::Term => "term",
                 _ => "eq",
             };
-            pattern(&folded, '*', None, default_op)
+            pattern(&folded, '*', default_op)
         }
-        PredicateKind::Wildcard => pattern(&folded, '*', None, "eq"),
-        PredicateKind::Like => pattern(&folded, '%', Some('_'), "eq"),
+        PredicateKind::Wildcard => pattern(&folded, '*', "eq"),
+        // `_` matches any one character in LIKE, but rule authors write it for the literal
+        // underscore of names like `send_factor_verify_push`; read as such, SQL and SPL
+        // values meet.
+        PredicateKind::Like => pattern(&folded, '%', "eq"),
         PredicateKind::Ne => ("ne", folded.clone(), literal_needles(&folded)),
         PredicateKind::Prefix => ("starts_with", folded.clone(), literal_needles(&folded)),
         PredicateKind::RegexMatch | PredicateKind::Match => {
@@ -72,17 +75,16 @@ pub fn value(
 }
 
 /// A value with `many` wildcards (`*` or `%`) at its edges becomes contains / starts_with /
-/// ends_with / `default_op`; wildcards inside, or `one` (`_`), keep it a pattern.
+/// ends_with / `default_op`; wildcards inside keep it a pattern.
 fn pattern(
     text: &str,
     many: char,
-    one: Option<char>,
     default_op: &'static str,
 ) -> (&'static str, String, Vec<String>) {
     let leading = text.starts_with(many);
     let trailing = text.len() > 1 && text.ends_with(many);
     let inner = text.trim_start_matches(many).trim_end_matches(many);
-    let inner_is_literal = !inner.contains(many) && one.is_none_or(|c| !inner.contains(c));
+    let inner_is_literal = !inner.contains(many);
     if inner.is_empty() {
         return ("exists", String::new(), Vec::new());
     }
@@ -98,10 +100,7 @@ fn pattern(
     } else {
         text.to_owned()
     };
-    let needles = text
-        .split(|c| c == many || Some(c) == one)
-        .flat_map(literal_needles)
-        .collect();
+    let needles = text.split(many).flat_map(literal_needles).collect();
     (op, text, needles)
 }
 

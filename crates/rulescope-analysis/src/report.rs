@@ -105,7 +105,7 @@ pub struct StageRow {
     pub index: usize,
     pub command: String,
     pub role: StageRole,
-    /// The stage's source text, as written (from its pipe on, for stages after the first).
+    /// The stage's source text, as written, without the pipe before it.
     pub text: String,
     pub span: Span,
 }
@@ -151,9 +151,9 @@ pub struct SelectorRow {
     pub stage: usize,
     pub kind: SelectorKind,
     pub field: String,
+    /// How the field is compared (`eq`, `term`, `gt` for a time window, ...).
+    pub op: PredicateKind,
     pub values: Vec<String>,
-    /// How it was written: `TERM(EventCode=4688)`, `"<EventID>4688<"`, ...
-    pub text: String,
     pub span: Span,
 }
 
@@ -181,6 +181,8 @@ pub struct MacroRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Variant {
     pub id: String,
+    /// The variant's rule key, for links.
+    pub key: String,
     pub display_title: String,
     pub logic_format: LogicFormat,
     pub data_source: DataSource,
@@ -195,6 +197,8 @@ pub struct Variant {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SimilarRule {
     pub id: String,
+    /// The similar rule's key, for links.
+    pub key: String,
     pub use_case: String,
     pub display_title: String,
     pub path: String,

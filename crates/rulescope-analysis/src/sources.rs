@@ -213,7 +213,6 @@ pub fn classify(rule: &Rule, model: &mut QueryModel, catalog: &EventCatalog) -> 
     let def = source_of(rule, model);
     let mut selectors = Vec::new();
     let mut event_ids: Vec<u32> = Vec::new();
-    let query = rule.logic.as_str();
 
     for predicate in &mut model.predicates {
         if predicate.selector.is_none() {
@@ -232,8 +231,8 @@ pub fn classify(rule: &Rule, model: &mut QueryModel, catalog: &EventCatalog) -> 
             stage: predicate.stage,
             kind,
             field: predicate.field.clone(),
+            op: predicate.kind,
             values: predicate.values.clone(),
-            text: predicate.span.slice(query).to_owned(),
             span: predicate.span,
         });
     }
@@ -248,13 +247,19 @@ pub fn classify(rule: &Rule, model: &mut QueryModel, catalog: &EventCatalog) -> 
             Some(_) => None,
             None => is_edr_type(&term.text).then_some(SelectorKind::EdrEventType),
         };
-        if let Some(kind) = selector {
+        // `TERM(EventCode=4688)` is listed once, as the comparison its predicate is.
+        let has_predicate = term.indexed && term.text.contains('=');
+        if let Some(kind) = selector.filter(|_| !has_predicate) {
             selectors.push(SelectorRow {
                 stage: term.stage,
                 kind,
                 field: "_raw".to_owned(),
+                op: if term.indexed {
+                    PredicateKind::Term
+                } else {
+                    PredicateKind::RawContains
+                },
                 values: vec![term.text.clone()],
-                text: term.span.slice(query).to_owned(),
                 span: term.span,
             });
         }

@@ -31,6 +31,23 @@ enum Command {
     /// Load rule corpora and summarise them: rules by format and data category, use cases,
     /// warnings by kind, and files that could not be loaded.
     Check(commands::check::Args),
+    /// Print one query's syntax tree and diagnostics, or (--stats) the parse-quality
+    /// report of whole corpora.
+    Parse(commands::parse::Args),
+    /// Print one rule's full analysis: ATT&CK and event coverage, stages, indicators with
+    /// corpus counts, search terms, selectors, variants, similar rules, diagnostics.
+    Show(commands::show::Args),
+    /// List a corpus's most shared indicators and search terms, selectors apart.
+    Indicators(commands::indicators::Args),
+    /// Lint rules: query pitfalls, data flow, field names, regexes and metadata, as text,
+    /// JSON or SARIF; exits 1 on findings at or above `--deny` (default: errors).
+    Lint(commands::lint::Args),
+    /// Run SPL rules over recorded events (EVTX, JSON lines): per rule, fired or not, result
+    /// rows and how many events survived each stage.
+    Test(commands::test::Args),
+    /// For event files labelled with ATT&CK technique ids in their path: which rules fired,
+    /// the technique's own rules apart from the rest.
+    Coverage(commands::coverage::Args),
 }
 
 /// How much a command prints besides its result.
@@ -66,6 +83,12 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let outcome = match cli.command {
         Command::Check(args) => commands::check::run(&args, verbosity),
+        Command::Parse(args) => commands::parse::run(&args, verbosity),
+        Command::Show(args) => commands::show::run(&args, verbosity),
+        Command::Indicators(args) => commands::indicators::run(&args, verbosity),
+        Command::Lint(args) => commands::lint::run(&args, verbosity),
+        Command::Test(args) => commands::test::run(&args, verbosity),
+        Command::Coverage(args) => commands::coverage::run(&args, verbosity),
     };
     match outcome {
         Ok(code) => code,

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rulescope_model::rule::RuleSource;
 use rulescope_model::{Diagnostic, Located, Rule, Severity, Span};
 use serde::Serialize;
@@ -77,14 +78,27 @@ pub fn load_paths(paths: &[PathBuf]) -> LoadReport {
 pub fn load_paths_with(
     paths: &[PathBuf],
     options: &LoadOptions,
-    progress: &dyn Fn(usize),
+    progress: &(dyn Fn(usize) + Sync),
 ) -> LoadReport {
     let (files, mut diagnostics) = discover(paths);
     let mut report = LoadReport::default();
     report.diagnostics.append(&mut diagnostics);
-    for (done, file) in files.iter().enumerate() {
-        load_file(file, options, &mut report);
-        progress(done + 1);
+    // Files are independent: read and parse them on all cores, then merge in file order so
+    // every run reports the same rules and diagnostics in the same order.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let loaded: Vec<FileOutcome> = files
+        .par_iter()
+        .map(|file| {
+            let outcome = load_file(file, options);
+            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+            outcome
+        })
+        .collect();
+    for outcome in loaded {
+        report.files_read += 1;
+        report.files_failed += usize::from(outcome.rule.is_none());
+        report.diagnostics.extend(outcome.diagnostics);
+        report.rules.extend(outcome.rule);
     }
     check_corpus(&mut report);
     report
@@ -155,14 +169,17 @@ fn slash_path(path: &Path) -> String {
         .join("/")
 }
 
-fn load_file(file: &RuleFile, options: &LoadOptions, report: &mut LoadReport) {
-    report.files_read += 1;
+/// What one file yielded.
+struct FileOutcome {
+    rule: Option<Rule>,
+    diagnostics: Vec<Located>,
+}
+
+fn load_file(file: &RuleFile, options: &LoadOptions) -> FileOutcome {
     let origin = file.path.display().to_string();
-    let fail = |report: &mut LoadReport, diagnostic: Diagnostic, text: &str| {
-        report.files_failed += 1;
-        report
-            .diagnostics
-            .push(diagnostic.locate(origin.clone(), text));
+    let fail = |diagnostic: Diagnostic, text: &str| FileOutcome {
+        rule: None,
+        diagnostics: vec![diagnostic.locate(origin.clone(), text)],
     };
 
     let size = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
@@ -175,14 +192,14 @@ fn load_file(file: &RuleFile, options: &LoadOptions, report: &mut LoadReport) {
             ),
         )
         .with_help("a rule file is a few kilobytes; is this really a rule?");
-        return fail(report, diagnostic, "");
+        return fail(diagnostic, "");
     }
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
         Err(error) => {
             let diagnostic = Diagnostic::error("io-error", format!("cannot read file: {error}"))
                 .with_help("check that the file exists and is readable");
-            return fail(report, diagnostic, "");
+            return fail(diagnostic, "");
         }
     };
     let text: Arc<str> = match String::from_utf8(bytes) {
@@ -197,7 +214,7 @@ fn load_file(file: &RuleFile, options: &LoadOptions, report: &mut LoadReport) {
             )
             .with_span(Span::from_range(offset..offset + 1))
             .with_help("save the file as UTF-8");
-            return fail(report, diagnostic, &lossy);
+            return fail(diagnostic, &lossy);
         }
     };
 
@@ -208,18 +225,17 @@ fn load_file(file: &RuleFile, options: &LoadOptions, report: &mut LoadReport) {
         logic_span: None,
     };
     let parsed = armory::parse_rule(&text, source);
-    if parsed.rule.is_none() {
-        report.files_failed += 1;
+    let mut diagnostics: Vec<Located> = parsed
+        .diagnostics
+        .into_iter()
+        .map(|d| d.locate(origin.clone(), &text))
+        .collect();
+    if let Some(rule) = &parsed.rule {
+        check_file_name(rule, &origin, &mut diagnostics);
     }
-    report.diagnostics.extend(
-        parsed
-            .diagnostics
-            .into_iter()
-            .map(|d| d.locate(origin.clone(), &text)),
-    );
-    if let Some(rule) = parsed.rule {
-        check_file_name(&rule, &origin, &mut report.diagnostics);
-        report.rules.push(rule);
+    FileOutcome {
+        rule: parsed.rule,
+        diagnostics,
     }
 }
 

@@ -103,7 +103,9 @@ enum Label {
 /// Every label in one pass. Headers (`...:`) introduce a list that runs to the next
 /// label; the other alternatives are whole items.
 static LABELS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    // ASCII classes and boundaries: labels are ASCII, and Unicode word boundaries keep the
+    // regex engine off its fast DFA paths.
+    regex::RegexBuilder::new(concat!(
         r"(?i)(?P<actors>threat\s*(?:actor|group)\s*ass?oc[a-z]*\s*:)",
         r"|(?P<software>software\s*(?:assoc[a-z]*|attribution)\s*:)",
         r"|(?P<vulns>vulnerability\s+(?:association|reference)\s*:)",
@@ -123,6 +125,8 @@ static LABELS: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?P<gtfobins>\bgtfobins(?:\s+lolbins)?\b)",
         r"|(?P<lots>\blots\s*\(living\s+off\s+trusted\s+sites\))",
     ))
+    .unicode(false)
+    .build()
     .expect("the label pattern is valid")
 });
 
@@ -199,7 +203,12 @@ pub fn enrich(description: &str) -> Enrichment {
 
 fn find_labels(text: &str) -> Vec<Found> {
     let mut found: Vec<Found> = Vec::new();
-    for caps in LABELS.captures_iter(text) {
+    // Finding matches is fast; resolving capture groups is not, so groups are resolved
+    // only at each match, not while scanning the whole description.
+    for found_at in LABELS.find_iter(text) {
+        let Some(caps) = LABELS.captures_at(text, found_at.start()) else {
+            continue;
+        };
         let Some(whole) = caps.get(0) else { continue };
         let group = |name: &str| caps.name(name).is_some();
         let atomic = caps.name("tid").map(|id| {

@@ -206,10 +206,28 @@ fn builtin_catalog_falls_back_to_the_rule_words() {
         ],
         &["T1569.002", "T1021"],
     );
+    // One sub-technique name and one sub-technique id, one technique name and one
+    // technique id: the shapes pair them without ATT&CK data.
     assert_eq!(
         rows(&c),
         pairs(&[
-            ("Execution", "System Services: Service Execution"),
+            ("Execution", "T1569.002 System Services: Service Execution"),
+            ("Lateral Movement", "T1021 Remote Services"),
+        ])
+    );
+    // Two technique names and two technique ids: no way to tell, so no ids.
+    let c = coverage(
+        &catalog,
+        &[
+            "execution:system services",
+            "lateral-movement:remote services",
+        ],
+        &["T1569", "T1021"],
+    );
+    assert_eq!(
+        rows(&c),
+        pairs(&[
+            ("Execution", "System Services"),
             ("Lateral Movement", "Remote Services"),
         ])
     );

@@ -97,16 +97,13 @@ impl AttackCatalog {
                 named.len() - 1
             }));
         }
-        if self.has_techniques() {
+        // Ids paired by shape, set only without technique data.
+        let paired = if self.has_techniques() {
             self.match_names_and_ids(&mut named, &mut listed, &mut diagnostics);
+            vec![None; named.len()]
         } else {
-            pair_without_catalog(&named, &mut listed);
-        }
-        // Only set without technique data, where a lone name may pair with a lone id.
-        let fallback_id = listed
-            .iter()
-            .find(|l| l.claimed && l.technique.is_none())
-            .map(|l| l.id.clone());
+            pair_without_catalog(&named, &mut listed)
+        };
         let mut rows = Vec::with_capacity(techniques.len() + listed.len());
         let mut renamed_reported: Vec<&str> = Vec::new();
         let mut unknown_reported: Vec<&str> = Vec::new();
@@ -159,7 +156,7 @@ impl AttackCatalog {
                 &reference.tactic,
                 name.resolved,
                 &name.text(),
-                fallback_id.clone(),
+                paired[index].clone(),
             ));
         }
         // Ids no name maps to are still covered: place them under a tactic the rule uses
@@ -514,10 +511,22 @@ fn rule_form(display_name: &str) -> String {
 
 /// Without technique data, the only safe pairing is one name with one id of the same
 /// shape (a sub-technique name with a dotted id); anything else would be guessing.
-fn pair_without_catalog(named: &[Named<'_>], listed: &mut [Listed<'_>]) {
-    if let ([name], [entry]) = (named, &mut *listed)
-        && name.sub_technique.is_some() == entry.id.contains('.')
-    {
-        entry.claimed = true;
+/// Without technique data, a name pairs with an id only where the shape leaves no choice:
+/// the rule's one sub-technique name with its one `Txxxx.yyy` id, its one technique name
+/// with its one `Txxxx` id. Never by position.
+fn pair_without_catalog(named: &[Named<'_>], listed: &mut [Listed<'_>]) -> Vec<Option<String>> {
+    let mut paired = vec![None; named.len()];
+    for sub in [false, true] {
+        let names: Vec<usize> = (0..named.len())
+            .filter(|&i| named[i].sub_technique.is_some() == sub)
+            .collect();
+        let ids: Vec<usize> = (0..listed.len())
+            .filter(|&i| listed[i].id.contains('.') == sub)
+            .collect();
+        if let ([name], [id]) = (names.as_slice(), ids.as_slice()) {
+            listed[*id].claimed = true;
+            paired[*name] = Some(listed[*id].id.clone());
+        }
     }
+    paired
 }
