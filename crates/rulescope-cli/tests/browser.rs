@@ -14,7 +14,9 @@ fn chromium() -> Option<&'static Path> {
 }
 
 fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 /// The page's DOM after its scripts ran, and what the console printed.
@@ -76,7 +78,10 @@ fn example_site() -> Option<&'static Path> {
     let dir = SITE.get_or_init(|| {
         let dir = tempfile::tempdir().expect("site dir");
         build(
-            &[repo("examples/armory"), repo("crates/rulescope-cli/tests/fixtures/hostile")],
+            &[
+                repo("examples/armory"),
+                repo("crates/rulescope-cli/tests/fixtures/hostile"),
+            ],
             dir.path(),
         );
         dir
@@ -91,8 +96,14 @@ fn hostile_rule_content_never_runs() {
         let (dom, log) = load(&site.join(page), "");
         assert!(dom.contains("</html>"), "{page}: no DOM\n{log}");
         assert!(!dom.contains("data-pwned"), "{page}: a payload ran:\n{dom}");
-        assert!(!dom.contains("href=\"javascript:"), "{page}: javascript: link");
-        assert!(!dom.to_ascii_lowercase().contains("href=\"javascript:"), "{page}: javascript: link");
+        assert!(
+            !dom.contains("href=\"javascript:"),
+            "{page}: javascript: link"
+        );
+        assert!(
+            !dom.to_ascii_lowercase().contains("href=\"javascript:"),
+            "{page}: javascript: link"
+        );
         assert!(!dom.contains("href=\"data:"), "{page}: data: link");
     }
     // Searching for the payload shows it as text, not markup.
@@ -113,12 +124,16 @@ fn search_finds_rules_by_id_title_technique_and_indicator() {
     ];
     for (query, expected) in cases {
         let (dom, log) = load(&site.join("search.html"), &format!("?q={query}"));
-        let results = dom
-            .split("id=\"results\"")
-            .nth(1)
-            .unwrap_or_default();
-        assert!(results.contains(expected), "search {query:?} misses {expected:?}:\n{results}");
-        assert!(console_errors(&log).is_empty(), "{:?}", console_errors(&log));
+        let results = dom.split("id=\"results\"").nth(1).unwrap_or_default();
+        assert!(
+            results.contains(expected),
+            "search {query:?} misses {expected:?}:\n{results}"
+        );
+        assert!(
+            console_errors(&log).is_empty(),
+            "{:?}",
+            console_errors(&log)
+        );
     }
 }
 
@@ -133,7 +148,11 @@ fn pages_load_without_console_errors() {
     ] {
         let (dom, log) = load(&site.join(page), "");
         assert!(dom.contains("<main"), "{page}: no main\n{log}");
-        assert!(console_errors(&log).is_empty(), "{page}: {:?}", console_errors(&log));
+        assert!(
+            console_errors(&log).is_empty(),
+            "{page}: {:?}",
+            console_errors(&log)
+        );
     }
 }
 
@@ -164,7 +183,11 @@ fn impacket_psexec_page_in_the_browser() {
         .expect("rulescope build runs");
     assert!(status.success());
     let (dom, log) = load(&dir.path().join("rules/5398.5498.html"), "");
-    assert!(console_errors(&log).is_empty(), "{:?}", console_errors(&log));
+    assert!(
+        console_errors(&log).is_empty(),
+        "{:?}",
+        console_errors(&log)
+    );
     for expected in [
         "Impacket PSexec (Windows Event Log)",
         "Impackets psexec.py enables users to execute commands",
@@ -196,7 +219,10 @@ fn impacket_psexec_page_in_the_browser() {
         "id=\"indicators\"",
         "id=\"search-terms\"",
     ] {
-        assert!(dom.contains(section), "the page lacks the section {section}");
+        assert!(
+            dom.contains(section),
+            "the page lacks the section {section}"
+        );
     }
     // The search term is the indexed term, never the word TERM.
     let terms = dom.split("id=\"search-terms\"").nth(1).unwrap_or_default();
