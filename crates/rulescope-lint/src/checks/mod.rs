@@ -166,10 +166,11 @@ pub(crate) struct Query<'r> {
 pub(crate) fn rule_hits(rule: &Rule, context: &LintContext) -> Vec<Hit> {
     let text = rule.logic.as_str();
     let (spl, mut model) = match rule.logic_format {
-        LogicFormat::Splunk => (
-            Some(rulescope_spl::parse(text)),
-            rulescope_analysis::spl::analyze(text),
-        ),
+        LogicFormat::Splunk => {
+            let parsed = rulescope_spl::parse(text);
+            let model = rulescope_analysis::spl::analyze_parsed(&parsed);
+            (Some(parsed), model)
+        }
         LogicFormat::Snowflake => (None, rulescope_sql::parse(text).model),
         LogicFormat::Other(_) => (None, QueryModel::default()),
     };
