@@ -249,7 +249,7 @@ impl<'e> Candidates<'e> {
                 rules.push((i, None));
                 continue;
             };
-            let gate = match s.gate(event) {
+            let gate = match plan.header.gate(s, event) {
                 search::Gate::Never => continue,
                 search::Gate::Always => None,
                 search::Gate::Test(g) => Some(g),

@@ -303,11 +303,54 @@ impl Search {
 /// Fields whose values are the same for every Windows event of one channel and event id.
 const HEADER_FIELDS: &[&str] = &["sourcetype", "source", "EventCode", "signature_id"];
 
-impl Search {
-    /// What `event`'s header alone decides about this search: comparisons on
-    /// [`HEADER_FIELDS`] and raw event-id phrases (`EventCode=4688`, `<EventID>4688<`), which
-    /// can only match the header of an event whose data does not name event ids. The answer
-    /// holds for every event sharing the header; `None` when the rest of the event matters.
+/// The part of a search an event header can decide, built once per rule so deciding it per
+/// header does not walk the whole search: comparisons on [`HEADER_FIELDS`] and raw event-id
+/// phrases (`EventCode=4688`, `<EventID>4688<`), which can only match the header of an event
+/// whose data does not name event ids. Everything else is `Open`.
+#[derive(Clone, Debug)]
+pub enum Skeleton {
+    Open,
+    Leaf(Search),
+    And(Vec<Skeleton>),
+    Or(Vec<Skeleton>),
+    Not(Box<Skeleton>),
+}
+
+impl Skeleton {
+    pub fn of(s: &Search) -> Skeleton {
+        let group = |items: &[Search], make: fn(Vec<Skeleton>) -> Skeleton| {
+            let parts: Vec<Skeleton> = items.iter().map(Skeleton::of).collect();
+            if parts.iter().all(|p| matches!(p, Skeleton::Open)) {
+                Skeleton::Open
+            } else {
+                make(parts)
+            }
+        };
+        match s {
+            // `*` (the generic endpoint macro) is decided: it matches.
+            Search::All => Skeleton::Leaf(Search::All),
+            Search::And(items) => group(items, Skeleton::And),
+            Search::Or(items) => group(items, Skeleton::Or),
+            Search::Not(inner) => match Skeleton::of(inner) {
+                Skeleton::Open => Skeleton::Open,
+                other => Skeleton::Not(Box::new(other)),
+            },
+            Search::Raw(p) | Search::Hinted { pattern: p, .. }
+                if crate::plan::event_code_phrase(p.text()).is_some() =>
+            {
+                Skeleton::Leaf(s.clone())
+            }
+            Search::Compare { field, .. } | Search::In { field, .. }
+                if HEADER_FIELDS.contains(&field.as_str()) =>
+            {
+                Skeleton::Leaf(s.clone())
+            }
+            _ => Skeleton::Open,
+        }
+    }
+
+    /// What the header of `event` decides; `None` when the rest of the event matters. The
+    /// answer holds for every event sharing the header.
     pub fn decide(&self, event: &crate::event::Event) -> Option<bool> {
         if event.mentions_event_ids {
             return None;
@@ -317,8 +360,9 @@ impl Search {
 
     fn decide_header(&self, event: &crate::event::Event) -> Option<bool> {
         match self {
-            Search::All => Some(true),
-            Search::And(items) => {
+            Skeleton::Open => None,
+            Skeleton::Leaf(s) => Some(s.matches(&event.fields, Some(&event.raw_lower))),
+            Skeleton::And(items) => {
                 let mut all = true;
                 for item in items {
                     match item.decide_header(event) {
@@ -329,7 +373,7 @@ impl Search {
                 }
                 all.then_some(true)
             }
-            Search::Or(items) => {
+            Skeleton::Or(items) => {
                 let mut none = true;
                 for item in items {
                     match item.decide_header(event) {
@@ -340,32 +384,24 @@ impl Search {
                 }
                 none.then_some(false)
             }
-            Search::Not(inner) => inner.decide_header(event).map(|b| !b),
-            Search::Raw(p) | Search::Hinted { pattern: p, .. }
-                if crate::plan::event_code_phrase(p.text()).is_some() =>
-            {
-                Some(self.matches(&event.fields, Some(&event.raw_lower)))
-            }
-            Search::Compare { field, .. } | Search::In { field, .. }
-                if HEADER_FIELDS.contains(&field.as_str()) =>
-            {
-                Some(self.matches(&event.fields, Some(&event.raw_lower)))
-            }
-            _ => None,
+            Skeleton::Not(inner) => inner.decide_header(event).map(|b| !b),
         }
     }
 
-    /// The part of this search worth testing first for events with `event`'s header.
-    pub fn gate(&self, event: &crate::event::Event) -> Gate<'_> {
+    /// The part of `search` (whose skeleton this is) worth testing first for events with
+    /// `event`'s header.
+    pub fn gate<'s>(&self, search: &'s Search, event: &crate::event::Event) -> Gate<'s> {
         match self.decide(event) {
             Some(false) => Gate::Never,
             Some(true) => Gate::Always,
-            None => Gate::Test(match self {
-                Search::And(items) if !event.mentions_event_ids => items
+            None => Gate::Test(match (search, self) {
+                (Search::And(items), Skeleton::And(parts)) if !event.mentions_event_ids => items
                     .iter()
-                    .find(|i| i.decide_header(event).is_none())
-                    .unwrap_or(self),
-                other => other,
+                    .zip(parts)
+                    .find(|(_, p)| p.decide_header(event).is_none())
+                    .map_or(search, |(i, _)| i),
+                (Search::And(items), Skeleton::Open) => items.first().unwrap_or(search),
+                _ => search,
             }),
         }
     }
@@ -380,6 +416,9 @@ pub enum Gate<'a> {
     /// The first conjunct the header leaves open (or the whole search).
     Test(&'a Search),
 }
+
+/// The shortest literal worth a place in the per-event scan.
+const MIN_LITERAL: usize = 4;
 
 fn raw_matches(p: &RawPattern, row: &Fields, raw_lower: Option<&str>) -> bool {
     let raw = match row.get("_raw") {
@@ -412,7 +451,8 @@ impl Search {
             Search::And(items) => Search::And(map(items, literals, index)),
             Search::Or(items) => Search::Or(map(items, literals, index)),
             Search::Not(inner) => Search::Not(Box::new(inner.with_literals(literals, index))),
-            Search::Raw(p) => match p.literal() {
+            // Short literals occur in almost every event: the scan would only slow down.
+            Search::Raw(p) => match p.literal().filter(|l| l.len() >= MIN_LITERAL) {
                 Some(lit) => {
                     let next = literals.len();
                     let literal = *index.entry(lit.clone()).or_insert_with(|| {
