@@ -59,6 +59,8 @@ enum Bound {
 pub struct RawPattern {
     text: String,
     parts: Vec<Vec<u8>>,
+    /// A searcher per part, built once.
+    finders: Vec<memchr::memmem::Finder<'static>>,
     left: Bound,
     right: Bound,
     case_sensitive: bool,
@@ -90,6 +92,10 @@ impl RawPattern {
             .is_some_and(|b| is_major(b) || is_minor(b));
         RawPattern {
             text: text.clone(),
+            finders: parts
+                .iter()
+                .map(|p| memchr::memmem::Finder::new(p).into_owned())
+                .collect(),
             parts,
             left: if starts_wild || first_breaks {
                 Bound::Free
@@ -132,7 +138,7 @@ impl RawPattern {
         };
         let first = &self.parts[0];
         let mut from = 0;
-        while let Some(pos) = memchr::memmem::find(&hay[from..], first).map(|p| p + from) {
+        while let Some(pos) = self.finders[0].find(&hay[from..]).map(|p| p + from) {
             let left_ok = pos == 0 || ok(self.left, hay.get(pos - 1));
             if left_ok && self.rest_matches(hay, pos + first.len(), &ok) {
                 return true;
@@ -155,8 +161,8 @@ impl RawPattern {
         if n == 1 {
             return ok(self.right, hay.get(at));
         }
-        for part in &self.parts[1..n - 1] {
-            match memchr::memmem::find(&hay[at..], part) {
+        for (part, finder) in self.parts[1..n - 1].iter().zip(&self.finders[1..n - 1]) {
+            match finder.find(&hay[at..]) {
                 Some(p) => at += p + part.len(),
                 None => return false,
             }
@@ -167,7 +173,7 @@ impl RawPattern {
             return true;
         }
         let mut from = at;
-        while let Some(p) = memchr::memmem::find(&hay[from..], last).map(|p| p + from) {
+        while let Some(p) = self.finders[n - 1].find(&hay[from..]).map(|p| p + from) {
             if ok(self.right, hay.get(p + last.len())) {
                 return true;
             }
