@@ -396,7 +396,7 @@ impl Skeleton {
 
     /// The part of `search` (whose skeleton this is) worth testing first for events with
     /// `event`'s header.
-    pub fn gate<'s>(&self, search: &'s Search, event: &crate::event::Event) -> Gate<'s> {
+    pub fn gate(&self, search: &Search, event: &crate::event::Event) -> Gate {
         match self.decide(event) {
             Some(false) => Gate::Never,
             Some(true) => Gate::Always,
@@ -404,23 +404,23 @@ impl Skeleton {
                 (Search::And(items), Skeleton::And(parts)) if !event.mentions_event_ids => items
                     .iter()
                     .zip(parts)
-                    .find(|(_, p)| p.decide_header(event).is_none())
-                    .map_or(search, |(i, _)| i),
-                (Search::And(items), Skeleton::Open) => items.first().unwrap_or(search),
-                _ => search,
+                    .position(|(_, p)| p.decide_header(event).is_none()),
+                (Search::And(items), Skeleton::Open) if !items.is_empty() => Some(0),
+                _ => None,
             }),
         }
     }
 }
 
-/// What an event header leaves of a search (see [`Search::gate`]).
-pub enum Gate<'a> {
+/// What an event header leaves of a search (see [`Skeleton::gate`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
     /// The header rules a match out.
     Never,
     /// The header decides a match.
     Always,
-    /// The first conjunct the header leaves open (or the whole search).
-    Test(&'a Search),
+    /// Test this conjunct of the top-level `AND` first (`None`: the whole search).
+    Test(Option<usize>),
 }
 
 /// The shortest literal worth a place in the per-event scan.
