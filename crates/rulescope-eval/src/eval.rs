@@ -10,7 +10,7 @@ use rulescope_spl::{BinaryOp, Expr, UnaryOp};
 
 use crate::event::Fields;
 use crate::regex::{Regex, RegexError};
-use crate::value::{Value, cmp_text, fmt_num, parse_num};
+use crate::value::{Value, cmp_text, parse_num};
 
 /// The functions [`eval`] implements; anything else makes a rule not evaluable.
 pub const FUNCTIONS: &[&str] = &[
@@ -546,9 +546,4 @@ fn first_field(expr: &Expr) -> Option<String> {
         Expr::In { expr, .. } => first_field(expr),
         _ => None,
     }
-}
-
-/// Text for a number the way eval prints it (re-exported for stats output).
-pub fn num_text(n: f64) -> String {
-    fmt_num(n)
 }

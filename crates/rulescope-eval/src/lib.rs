@@ -31,6 +31,7 @@ pub mod value;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use rulescope_model::{LogicFormat, Rule};
 use rulescope_spl::MacroTable;
@@ -71,6 +72,8 @@ pub struct Engine {
     /// each event's `_raw` so most patterns are ruled out without a search of their own.
     literals: Option<aho_corasick::AhoCorasick>,
     literal_count: usize,
+    /// Candidates per event header, shared by every session (coverage runs one per file).
+    candidates: Mutex<HashMap<HeaderKey, Arc<Candidates>>>,
 }
 
 /// A rule to compile: what [`Engine`] needs of a [`Rule`].
@@ -143,7 +146,33 @@ impl Engine {
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&literals)
                 .ok(),
+            candidates: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The search a gate tests: a conjunct of a rule's base search, or all of it.
+    fn gate_search(&self, (rule, item): (usize, Option<usize>)) -> &search::Search {
+        static ALL: search::Search = search::Search::All;
+        let Some(Ok(plan)) = self.rules.get(rule).map(|r| &r.plan) else {
+            return &ALL;
+        };
+        match (plan.stages.first(), item) {
+            (Some(plan::Stage::Search(search::Search::And(items))), Some(k)) => {
+                items.get(k).unwrap_or(&ALL)
+            }
+            (Some(plan::Stage::Search(s)), _) => s,
+            _ => &ALL,
+        }
+    }
+
+    /// The candidates for an event's header, built from the first event with it.
+    fn candidates(&self, key: &HeaderKey, event: &Event) -> Arc<Candidates> {
+        // A poisoned lock only means another session panicked; the map is still sound.
+        let mut cache = self.candidates.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(key.clone())
+            .or_insert_with(|| Arc::new(Candidates::new(self, event, key)))
+            .clone()
     }
 
     /// Which literals occur in an event's lower-cased `_raw`.
@@ -217,53 +246,52 @@ fn macro_names(logic: &str) -> impl Iterator<Item = String> + '_ {
         .map(|inner| inner.split('(').next().unwrap_or(inner).trim().to_owned())
 }
 
+/// What identifies an event header: sourcetype, source, event id, and whether its data
+/// names event ids.
+type HeaderKey = (String, String, Option<u32>, bool);
+
 /// The rules that may match events of one header, each with a gate: the first part of its
 /// base search the header leaves open. Hundreds of rules share a gate (`Type=Process OR
 /// TERM(ingress.event.procstart)`, the EDR alternatives of the armory's Windows rules), so
 /// testing each distinct gate once per event skips most rules at once.
-struct Candidates<'e> {
-    gates: Vec<&'e search::Search>,
+struct Candidates {
+    /// (rule index, conjunct of its base search, or the whole search)
+    gates: Vec<(usize, Option<usize>)>,
     /// (rule index, gate index)
     rules: Vec<(usize, Option<usize>)>,
 }
 
-impl<'e> Candidates<'e> {
-    fn new(
-        engine: &'e Engine,
-        event: &Event,
-        st: &str,
-        src: &str,
-        code: Option<u32>,
-        mentions: bool,
-    ) -> Self {
+impl Candidates {
+    fn new(engine: &Engine, event: &Event, (st, src, code, mentions): &HeaderKey) -> Self {
         let mut gates = Vec::new();
         let mut gate_ids: HashMap<String, usize> = HashMap::new();
         let mut rules = Vec::new();
         let mut print = String::new();
         for (i, r) in engine.rules.iter().enumerate() {
             let Ok(plan) = &r.plan else { continue };
-            if !plan.selector.admits(st, src, code, mentions) {
+            if !plan.selector.admits(st, src, *code, *mentions) {
                 continue;
             }
             let Some(plan::Stage::Search(s)) = plan.stages.first() else {
                 rules.push((i, None));
                 continue;
             };
-            let gate = match s.gate(event) {
+            let item = match plan.header.gate(s, event) {
                 search::Gate::Never => continue,
-                search::Gate::Always => None,
-                search::Gate::Test(g) => Some(g),
+                search::Gate::Always => {
+                    rules.push((i, None));
+                    continue;
+                }
+                search::Gate::Test(item) => item,
             };
-            let gate = gate.map(|g| {
-                print.clear();
-                g.fingerprint(&mut print);
-                let next = gates.len();
-                *gate_ids.entry(print.clone()).or_insert_with(|| {
-                    gates.push(g);
-                    next
-                })
+            print.clear();
+            engine.gate_search((i, item)).fingerprint(&mut print);
+            let next = gates.len();
+            let gate = *gate_ids.entry(print.clone()).or_insert_with(|| {
+                gates.push((i, item));
+                next
             });
-            rules.push((i, gate));
+            rules.push((i, Some(gate)));
         }
         Candidates { gates, rules }
     }
@@ -273,9 +301,8 @@ impl<'e> Candidates<'e> {
 pub struct Session<'e> {
     engine: &'e Engine,
     runners: Vec<Option<Runner<'e>>>,
-    /// Rules that may match, with their base search specialised to the header, per
-    /// (sourcetype, source, event id, mentions ids).
-    candidates: HashMap<(String, String, Option<u32>, bool), Candidates<'e>>,
+    /// This session's copy of the engine's candidates, read without locking.
+    candidates: HashMap<HeaderKey, Arc<Candidates>>,
     events: u64,
 }
 
@@ -289,20 +316,21 @@ impl<'e> Session<'e> {
             event.mentions_event_ids,
         );
         let engine = self.engine;
-        // Built from the first event with this header, valid for all of them.
-        let c = self
-            .candidates
-            .entry(key)
-            .or_insert_with_key(|(st, src, code, m)| {
-                Candidates::new(engine, event, st, src, *code, *m)
-            });
+        let c = match self.candidates.get(&key) {
+            Some(c) => c.clone(),
+            None => {
+                let c = engine.candidates(&key, event);
+                self.candidates.insert(key, c.clone());
+                c
+            }
+        };
         // Each distinct gate is tested at most once per event.
         let mut gates: Vec<Option<bool>> = vec![None; c.gates.len()];
         let found = engine.found(&event.raw_lower);
         for (i, gate) in &c.rules {
             if let Some(g) = gate {
                 let open = *gates[*g].get_or_insert_with(|| {
-                    c.gates[*g].matches_with(
+                    engine.gate_search(c.gates[*g]).matches_with(
                         &event.fields,
                         Some(&event.raw_lower),
                         found.as_deref(),

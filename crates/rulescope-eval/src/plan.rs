@@ -136,6 +136,8 @@ pub struct Plan {
     /// A short text per stage for the funnel.
     pub labels: Vec<String>,
     pub selector: Selector,
+    /// What an event header decides of the base search.
+    pub header: crate::search::Skeleton,
 }
 
 /// What the base search needs of an event, as necessary conditions: an event outside
@@ -330,14 +332,15 @@ pub fn compile(query: &str, macros: &MacroTable, lookups: &mut Lookups) -> Resul
         stages.push(compiled);
         labels.push(label);
     }
-    let selector = match stages.first() {
-        Some(Stage::Search(s)) => Selector::from_search(s),
-        _ => Selector::default(),
+    let (selector, header) = match stages.first() {
+        Some(Stage::Search(s)) => (Selector::from_search(s), crate::search::Skeleton::of(s)),
+        _ => (Selector::default(), crate::search::Skeleton::Open),
     };
     Ok(Plan {
         stages,
         labels,
         selector,
+        header,
     })
 }
 

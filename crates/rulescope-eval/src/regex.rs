@@ -10,7 +10,6 @@ pub const MATCH_LIMIT: u32 = 100_000;
 #[derive(Debug)]
 pub struct Regex {
     re: Pcre,
-    pattern: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -28,15 +27,8 @@ impl Regex {
             .utf(true)
             .jit_if_available(true)
             .build(&limited)
-            .map(|re| Regex {
-                re,
-                pattern: pattern.to_owned(),
-            })
+            .map(|re| Regex { re })
             .map_err(|e| format!("regex `{pattern}`: {e}"))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.pattern
     }
 
     pub fn is_match(&self, text: &str) -> Result<bool, RegexError> {

@@ -59,6 +59,8 @@ enum Bound {
 pub struct RawPattern {
     text: String,
     parts: Vec<Vec<u8>>,
+    /// A searcher per part, built once.
+    finders: Vec<memchr::memmem::Finder<'static>>,
     left: Bound,
     right: Bound,
     case_sensitive: bool,
@@ -90,6 +92,10 @@ impl RawPattern {
             .is_some_and(|b| is_major(b) || is_minor(b));
         RawPattern {
             text: text.clone(),
+            finders: parts
+                .iter()
+                .map(|p| memchr::memmem::Finder::new(p).into_owned())
+                .collect(),
             parts,
             left: if starts_wild || first_breaks {
                 Bound::Free
@@ -132,7 +138,7 @@ impl RawPattern {
         };
         let first = &self.parts[0];
         let mut from = 0;
-        while let Some(pos) = memchr::memmem::find(&hay[from..], first).map(|p| p + from) {
+        while let Some(pos) = self.finders[0].find(&hay[from..]).map(|p| p + from) {
             let left_ok = pos == 0 || ok(self.left, hay.get(pos - 1));
             if left_ok && self.rest_matches(hay, pos + first.len(), &ok) {
                 return true;
@@ -155,8 +161,8 @@ impl RawPattern {
         if n == 1 {
             return ok(self.right, hay.get(at));
         }
-        for part in &self.parts[1..n - 1] {
-            match memchr::memmem::find(&hay[at..], part) {
+        for (part, finder) in self.parts[1..n - 1].iter().zip(&self.finders[1..n - 1]) {
+            match finder.find(&hay[at..]) {
                 Some(p) => at += p + part.len(),
                 None => return false,
             }
@@ -167,7 +173,7 @@ impl RawPattern {
             return true;
         }
         let mut from = at;
-        while let Some(p) = memchr::memmem::find(&hay[from..], last).map(|p| p + from) {
+        while let Some(p) = self.finders[n - 1].find(&hay[from..]).map(|p| p + from) {
             if ok(self.right, hay.get(p + last.len())) {
                 return true;
             }
@@ -303,11 +309,54 @@ impl Search {
 /// Fields whose values are the same for every Windows event of one channel and event id.
 const HEADER_FIELDS: &[&str] = &["sourcetype", "source", "EventCode", "signature_id"];
 
-impl Search {
-    /// What `event`'s header alone decides about this search: comparisons on
-    /// [`HEADER_FIELDS`] and raw event-id phrases (`EventCode=4688`, `<EventID>4688<`), which
-    /// can only match the header of an event whose data does not name event ids. The answer
-    /// holds for every event sharing the header; `None` when the rest of the event matters.
+/// The part of a search an event header can decide, built once per rule so deciding it per
+/// header does not walk the whole search: comparisons on [`HEADER_FIELDS`] and raw event-id
+/// phrases (`EventCode=4688`, `<EventID>4688<`), which can only match the header of an event
+/// whose data does not name event ids. Everything else is `Open`.
+#[derive(Clone, Debug)]
+pub enum Skeleton {
+    Open,
+    Leaf(Search),
+    And(Vec<Skeleton>),
+    Or(Vec<Skeleton>),
+    Not(Box<Skeleton>),
+}
+
+impl Skeleton {
+    pub fn of(s: &Search) -> Skeleton {
+        let group = |items: &[Search], make: fn(Vec<Skeleton>) -> Skeleton| {
+            let parts: Vec<Skeleton> = items.iter().map(Skeleton::of).collect();
+            if parts.iter().all(|p| matches!(p, Skeleton::Open)) {
+                Skeleton::Open
+            } else {
+                make(parts)
+            }
+        };
+        match s {
+            // `*` (the generic endpoint macro) is decided: it matches.
+            Search::All => Skeleton::Leaf(Search::All),
+            Search::And(items) => group(items, Skeleton::And),
+            Search::Or(items) => group(items, Skeleton::Or),
+            Search::Not(inner) => match Skeleton::of(inner) {
+                Skeleton::Open => Skeleton::Open,
+                other => Skeleton::Not(Box::new(other)),
+            },
+            Search::Raw(p) | Search::Hinted { pattern: p, .. }
+                if crate::plan::event_code_phrase(p.text()).is_some() =>
+            {
+                Skeleton::Leaf(s.clone())
+            }
+            Search::Compare { field, .. } | Search::In { field, .. }
+                if HEADER_FIELDS.contains(&field.as_str()) =>
+            {
+                Skeleton::Leaf(s.clone())
+            }
+            _ => Skeleton::Open,
+        }
+    }
+
+    /// What the header of `event` decides; `None` when the rest of the event matters. The
+    /// answer holds for every event sharing the header.
     pub fn decide(&self, event: &crate::event::Event) -> Option<bool> {
         if event.mentions_event_ids {
             return None;
@@ -317,8 +366,9 @@ impl Search {
 
     fn decide_header(&self, event: &crate::event::Event) -> Option<bool> {
         match self {
-            Search::All => Some(true),
-            Search::And(items) => {
+            Skeleton::Open => None,
+            Skeleton::Leaf(s) => Some(s.matches(&event.fields, Some(&event.raw_lower))),
+            Skeleton::And(items) => {
                 let mut all = true;
                 for item in items {
                     match item.decide_header(event) {
@@ -329,7 +379,7 @@ impl Search {
                 }
                 all.then_some(true)
             }
-            Search::Or(items) => {
+            Skeleton::Or(items) => {
                 let mut none = true;
                 for item in items {
                     match item.decide_header(event) {
@@ -340,46 +390,41 @@ impl Search {
                 }
                 none.then_some(false)
             }
-            Search::Not(inner) => inner.decide_header(event).map(|b| !b),
-            Search::Raw(p) | Search::Hinted { pattern: p, .. }
-                if crate::plan::event_code_phrase(p.text()).is_some() =>
-            {
-                Some(self.matches(&event.fields, Some(&event.raw_lower)))
-            }
-            Search::Compare { field, .. } | Search::In { field, .. }
-                if HEADER_FIELDS.contains(&field.as_str()) =>
-            {
-                Some(self.matches(&event.fields, Some(&event.raw_lower)))
-            }
-            _ => None,
+            Skeleton::Not(inner) => inner.decide_header(event).map(|b| !b),
         }
     }
 
-    /// The part of this search worth testing first for events with `event`'s header.
-    pub fn gate(&self, event: &crate::event::Event) -> Gate<'_> {
+    /// The part of `search` (whose skeleton this is) worth testing first for events with
+    /// `event`'s header.
+    pub fn gate(&self, search: &Search, event: &crate::event::Event) -> Gate {
         match self.decide(event) {
             Some(false) => Gate::Never,
             Some(true) => Gate::Always,
-            None => Gate::Test(match self {
-                Search::And(items) if !event.mentions_event_ids => items
+            None => Gate::Test(match (search, self) {
+                (Search::And(items), Skeleton::And(parts)) if !event.mentions_event_ids => items
                     .iter()
-                    .find(|i| i.decide_header(event).is_none())
-                    .unwrap_or(self),
-                other => other,
+                    .zip(parts)
+                    .position(|(_, p)| p.decide_header(event).is_none()),
+                (Search::And(items), Skeleton::Open) if !items.is_empty() => Some(0),
+                _ => None,
             }),
         }
     }
 }
 
-/// What an event header leaves of a search (see [`Search::gate`]).
-pub enum Gate<'a> {
+/// What an event header leaves of a search (see [`Skeleton::gate`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
     /// The header rules a match out.
     Never,
     /// The header decides a match.
     Always,
-    /// The first conjunct the header leaves open (or the whole search).
-    Test(&'a Search),
+    /// Test this conjunct of the top-level `AND` first (`None`: the whole search).
+    Test(Option<usize>),
 }
+
+/// The shortest literal worth a place in the per-event scan.
+const MIN_LITERAL: usize = 4;
 
 fn raw_matches(p: &RawPattern, row: &Fields, raw_lower: Option<&str>) -> bool {
     let raw = match row.get("_raw") {
@@ -412,7 +457,8 @@ impl Search {
             Search::And(items) => Search::And(map(items, literals, index)),
             Search::Or(items) => Search::Or(map(items, literals, index)),
             Search::Not(inner) => Search::Not(Box::new(inner.with_literals(literals, index))),
-            Search::Raw(p) => match p.literal() {
+            // Short literals occur in almost every event: the scan would only slow down.
+            Search::Raw(p) => match p.literal().filter(|l| l.len() >= MIN_LITERAL) {
                 Some(lit) => {
                     let next = literals.len();
                     let literal = *index.entry(lit.clone()).or_insert_with(|| {

@@ -195,3 +195,57 @@ fn corrupted_evtx_chunks_are_skipped_and_counted() {
     assert!(stats.skipped_total() >= 1, "{stats:?}");
     assert!(!stats.skipped[0].first_error.is_empty());
 }
+
+/// The per-event prefilter (selector, header decisions, gates, literal scan) must not change
+/// any answer: every rule run alone over every event gives the same outcome.
+#[test]
+fn prefiltering_never_changes_an_outcome() {
+    let Some(shared) = shared() else { return };
+    let report = rulescope_load::load_paths(&[shared.join("corpus/armory")]);
+    let files = [
+        shared.join(PSEXEC),
+        shared.join("datasets/EVTX-to-MITRE-Attack/TA0005-Defense Evasion/T1112-Modify registry/ID11,13-SMBexec service registration.evtx"),
+        shared.join("datasets/EVTX-to-MITRE-Attack/TA0005-Defense Evasion/T1112-Modify registry/ID800-4103-4104-Registry permission change via WMI (DAMP) PowerShell on source.evtx"),
+    ];
+    for rendering in [Rendering::Xml, Rendering::Classic] {
+        let engine = Engine::new(
+            &report.rules,
+            &EngineOptions {
+                rendering,
+                ..EngineOptions::default()
+            },
+        );
+        let mut events = Vec::new();
+        let mut stats = input::InputStats::default();
+        for f in &files {
+            input::read_file(f, rendering, &mut stats, &mut |e| events.push(e));
+        }
+        let mut session = engine.session();
+        for e in &events {
+            session.push(e);
+        }
+        let gated = session.finish();
+        for (rule, outcome) in engine.rules.iter().zip(&gated) {
+            let Ok(plan) = &rule.plan else { continue };
+            let mut runner = rulescope_eval::exec::Runner::new(plan);
+            for e in &events {
+                runner.offer(e, None);
+            }
+            runner.finish(events.len() as u64);
+            let Status::Evaluated {
+                row_count, funnel, ..
+            } = &outcome.status
+            else {
+                panic!("{} was compiled", rule.id);
+            };
+            let plain: Vec<(u64, u64)> = runner.funnel.clone();
+            let gated: Vec<(u64, u64)> = funnel.iter().map(|f| (f.rows_in, f.rows_out)).collect();
+            assert_eq!(
+                (*row_count, gated),
+                (runner.row_count, plain),
+                "{} under {rendering:?}",
+                rule.id
+            );
+        }
+    }
+}
