@@ -17,7 +17,11 @@ use rulescope_spl::{BinaryOp, Command, Expr, IndexedKind, SearchExpr, UnaryOp};
 
 /// Parses `query` and maps it into the model; parse diagnostics travel along.
 pub fn analyze(query: &str) -> QueryModel {
-    let parsed = spl::parse(query);
+    analyze_parsed(&spl::parse(query))
+}
+
+/// Maps an already parsed query into the model, for callers that keep the tree too.
+pub fn analyze_parsed(parsed: &spl::Parsed) -> QueryModel {
     let mut builder = Builder::default();
     let stage_count = parsed.pipeline.stages.len();
     for (index, stage) in parsed.pipeline.stages.iter().enumerate() {
@@ -37,7 +41,7 @@ pub fn analyze(query: &str) -> QueryModel {
             span: call.span,
         });
     }
-    model.diagnostics = parsed.diagnostics;
+    model.diagnostics = parsed.diagnostics.clone();
     model
 }
 

@@ -310,6 +310,23 @@ fn rules_of_every_data_source_and_both_formats() {
     );
 }
 
+/// A Snowflake rule and its SPL variant look for the same thing written two ways:
+/// `process ilike '%/active:y%'` and the phrase `"/active:y"` meet in one needle.
+#[test]
+fn spl_and_sql_variants_meet_after_normalisation() {
+    let Some(corpus) = corpus() else { return };
+    let sql = rule(corpus, "8622.14711");
+    let variant = sql
+        .variants
+        .iter()
+        .find(|v| v.id == "8622.13200")
+        .expect("the EDR variant");
+    assert_eq!(variant.data_source.key, "edr");
+    assert_eq!(variant.shared, ["/active:y"]);
+    assert_eq!(variant.only_there, ["/active:yes"]);
+    assert!(variant.only_here.is_empty());
+}
+
 /// Raw-text terms count across rules whatever their spelling, and only rules of other use
 /// cases count as other use cases: checked against a count made from the logic text.
 #[test]

@@ -39,6 +39,15 @@ enum Command {
     Show(commands::show::Args),
     /// List a corpus's most shared indicators and search terms, selectors apart.
     Indicators(commands::indicators::Args),
+    /// Lint rules: query pitfalls, data flow, field names, regexes and metadata, as text,
+    /// JSON or SARIF; exits 1 on findings at or above `--deny` (default: errors).
+    Lint(commands::lint::Args),
+    /// Run SPL rules over recorded events (EVTX, JSON lines): per rule, fired or not, result
+    /// rows and how many events survived each stage.
+    Test(commands::test::Args),
+    /// For event files labelled with ATT&CK technique ids in their path: which rules fired,
+    /// the technique's own rules apart from the rest.
+    Coverage(commands::coverage::Args),
     /// Publish corpora as a static catalog site: a page per rule, indexes (ATT&CK matrix,
     /// data sources, events, indicators, search terms, ...), offline search, and JSON,
     /// Markdown, CSV and ATT&CK Navigator exports.
@@ -81,6 +90,9 @@ fn main() -> ExitCode {
         Command::Parse(args) => commands::parse::run(&args, verbosity),
         Command::Show(args) => commands::show::run(&args, verbosity),
         Command::Indicators(args) => commands::indicators::run(&args, verbosity),
+        Command::Lint(args) => commands::lint::run(&args, verbosity),
+        Command::Test(args) => commands::test::run(&args, verbosity),
+        Command::Coverage(args) => commands::coverage::run(&args, verbosity),
         Command::Build(args) => commands::build::run(&args, verbosity),
     };
     match outcome {

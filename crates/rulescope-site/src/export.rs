@@ -147,6 +147,14 @@ pub fn search_index_js(catalog: &Catalog<'_>) -> String {
             text.push(named.name.clone());
             text.extend(named.aliases.iter().cloned());
         }
+        // What the rule looks for finds it too: an indicator value, a search term, an event.
+        for row in &rule.indicators {
+            text.extend(row.values.iter().map(|v| v.value.clone()));
+        }
+        text.extend(rule.search_terms.iter().map(|t| t.term.clone()));
+        for row in &rule.selectors {
+            text.extend(row.values.iter().cloned());
+        }
         docs.push(json!([
             "Rule",
             rule.display_title,

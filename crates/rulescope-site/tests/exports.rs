@@ -155,7 +155,14 @@ fn search_index_is_a_script_listing_rules_and_entries() {
         .expect("rule doc");
     assert_eq!(rule[3], "rules/1001.2001.html");
     let text = rule[4].as_str().expect("text");
-    for word in ["t1569.002", "example bear", "sample group", "demolocker"] {
+    for word in [
+        "t1569.002",
+        "example bear",
+        "sample group",
+        "demolocker",
+        "(?i)remsvc",
+        "eventcode=4688",
+    ] {
         assert!(text.contains(word), "{word}");
     }
     for kind in [

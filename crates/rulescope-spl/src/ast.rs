@@ -425,8 +425,9 @@ impl BinaryOp {
     /// Left binding power: a larger number binds tighter.
     pub fn precedence(self) -> u8 {
         match self {
-            BinaryOp::Or => 1,
-            BinaryOp::Xor => 2,
+            // Splunk's documented order for eval/where: NOT, AND, OR, then XOR last.
+            BinaryOp::Xor => 1,
+            BinaryOp::Or => 2,
             BinaryOp::And => 3,
             BinaryOp::Eq
             | BinaryOp::EqEq

@@ -394,7 +394,11 @@ impl<'a> Parser<'a> {
         let mut lx = Lexer::new(self.src.as_bytes(), self.lx.pos, self.lx.end);
         lx.skip_trivia();
         let start = lx.pos;
-        let raw = self.src.get(start..self.lx.end).unwrap_or("").trim_end();
+        let raw = self
+            .src
+            .get(start..self.lx.end)
+            .unwrap_or("")
+            .trim_ascii_end();
         self.lx.pos = self.lx.end;
         Pattern {
             raw: raw.to_owned(),
@@ -760,8 +764,10 @@ impl<'a> Parser<'a> {
                 Tk::Eof => break,
                 Tk::Comma => self.bump(t),
                 Tk::Word if self.at_keyword("by") => break,
+                // dedup's `sortby` clause is not modelled.
+                Tk::Word if self.at_keyword("sortby") => return None,
                 Tk::Word if self.at_option() => options.push(self.option()?),
-                Tk::Word | Tk::Str | Tk::Macro => fields.extend(self.field_list(&["by"])),
+                Tk::Word | Tk::Str | Tk::Macro => fields.extend(self.field_list(&["by", "sortby"])),
                 _ => return None,
             }
         }

@@ -111,7 +111,7 @@ fn node(out: &mut String, depth: usize, label: &str, v: &Value, text: &str) {
                 }
                 let _ = writeln!(out, "{indent}  {k}:");
                 for item in items {
-                    node(out, depth + 2, "", item, text);
+                    node(out, depth + 2, "-", item, text);
                 }
             }
             _ => node(out, depth + 1, &k, child, text),

@@ -1,4 +1,4 @@
-//! eval/where expressions: a Pratt parser. Precedence, loosest first: OR, XOR, AND, NOT,
+//! eval/where expressions: a Pratt parser. Precedence, loosest first: XOR, OR, AND, NOT,
 //! comparisons (`=`, `==`, `!=`, `<`, ..., LIKE, IN), `+ - .`, `* / %`, prefix `- + !`.
 //! Operator words are case-insensitive here, unlike in a search.
 
@@ -115,10 +115,9 @@ impl<'a> Parser<'a> {
             match t.kind {
                 Tk::RParen => self.unexpected(t),
                 Tk::Word
-                    if matches!(
-                        text.to_ascii_lowercase().as_str(),
-                        "contains" | "startswith" | "endswith" | "matches"
-                    ) =>
+                    if ["contains", "startswith", "endswith", "matches"]
+                        .iter()
+                        .any(|w| text.eq_ignore_ascii_case(w)) =>
                 {
                     self.error(
                         "spl-unknown-operator",
@@ -243,12 +242,15 @@ impl<'a> Parser<'a> {
                 let text = self.text(t);
                 let len = text.len();
                 let word = |op| Some((Infix::Bin(op), len));
-                return match text.to_ascii_lowercase().as_str() {
-                    "and" => word(BinaryOp::And),
-                    "or" => word(BinaryOp::Or),
-                    "xor" => word(BinaryOp::Xor),
-                    "like" => word(BinaryOp::Like),
-                    "in" if self.peek_after(t).kind == Tk::LParen => Some((Infix::In, len)),
+                let is = |w: &str| text.eq_ignore_ascii_case(w);
+                return match () {
+                    _ if is("and") => word(BinaryOp::And),
+                    _ if is("or") => word(BinaryOp::Or),
+                    _ if is("xor") => word(BinaryOp::Xor),
+                    _ if is("like") => word(BinaryOp::Like),
+                    _ if is("in") && self.peek_after(t).kind == Tk::LParen => {
+                        Some((Infix::In, len))
+                    }
                     _ => {
                         let (op, n) = self.glued_operator(t, &["AND", "OR", "XOR"])?;
                         let op = match op {

@@ -128,7 +128,7 @@ impl Tokens<'_> {
                 let option =
                     t.kind == Tk::Word && matches!(eq.kind, Tk::Eq | Tk::Ne) && eq.start == t.end;
                 if !option {
-                    let raw_end = self.src[t.start..end].trim_end().len() + t.start;
+                    let raw_end = self.src[t.start..end].trim_ascii_end().len() + t.start;
                     self.push(TokenKind::Regex, t.start, raw_end);
                     break;
                 }

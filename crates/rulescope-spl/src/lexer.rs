@@ -62,12 +62,15 @@ pub(crate) fn scan_string(b: &[u8], start: usize) -> (usize, bool) {
 
 fn scan_quoted(b: &[u8], start: usize, quote: u8) -> (usize, bool) {
     let mut i = start + 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            c if c == quote => return (i + 1, true),
-            _ => i += 1,
+    while let Some(n) = b
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&c| c == quote || c == b'\\'))
+    {
+        i += n;
+        if b[i] == quote {
+            return (i + 1, true);
         }
+        i += 2;
     }
     (b.len(), false)
 }
@@ -123,14 +126,14 @@ pub(crate) fn scan_bracket(b: &[u8], start: usize) -> (usize, bool) {
     (b.len(), false)
 }
 
-/// A `[` opens a subsearch only where a token may start; inside a word it is a character
-/// (unquoted regexes such as `(?<x>[a-z]+)` in rex).
+/// A `[` opens a subsearch only where a token may start (after a space or a breaker such as
+/// `(`, `=` or a closing quote); inside a word it is a character (`process_[0-9]`). The
+/// printer separates tokens with spaces, so this must not depend on spacing alone.
 pub(crate) fn opens_bracket(b: &[u8], i: usize) -> bool {
-    i == 0
-        || matches!(
-            b[i - 1],
-            b' ' | b'\t' | b'\n' | b'\r' | b'(' | b'=' | b',' | b'|'
-        )
+    i == 0 || {
+        let prev = b[i - 1];
+        prev == b'[' || (SEARCH_BREAK[prev as usize] && prev != b'!')
+    }
 }
 
 /// Splits `start..end` into stage ranges at `|` outside strings, macros, comments and
@@ -142,6 +145,14 @@ pub(crate) fn split_stages(b: &[u8], start: usize, end: usize) -> Vec<(usize, us
     let mut stage_start = start;
     let mut i = start;
     while i < end {
+        // Most bytes are plain: skip to the next one that matters.
+        match b[i..]
+            .iter()
+            .position(|&c| matches!(c, b'"' | b'`' | b'[' | b'|'))
+        {
+            Some(n) => i += n,
+            None => break,
+        }
         match b[i] {
             b'"' => i = scan_string(b, i).0,
             b'`' if is_comment_start(b, i) => i = scan_comment(b, i).0,
@@ -175,12 +186,21 @@ fn template_len(b: &[u8], i: usize) -> Option<usize> {
     (j > i + 2 && b.get(j..j + 2) == Some(b">>")).then_some(j + 2 - i)
 }
 
-fn search_word_byte(b: &[u8], i: usize) -> bool {
-    match b[i] {
-        b'(' | b')' | b'|' | b'"' | b'`' | b'=' | b'<' | b'>' | b',' => false,
-        b'!' => b.get(i + 1) != Some(&b'='),
-        c => !is_space(c),
+/// Bytes that end a search word (`!` only before `=`).
+const SEARCH_BREAK: [bool; 256] = {
+    let mut t = [false; 256];
+    let breakers = b"()|\"`=<>,! \t\n\r\x0c";
+    let mut i = 0;
+    while i < breakers.len() {
+        t[breakers[i] as usize] = true;
+        i += 1;
     }
+    t
+};
+
+fn search_word_byte(b: &[u8], i: usize) -> bool {
+    let c = b[i];
+    !SEARCH_BREAK[c as usize] || (c == b'!' && b.get(i + 1) != Some(&b'='))
 }
 
 fn ident_byte(c: u8) -> bool {
@@ -255,7 +275,7 @@ impl<'a> Lexer<'a> {
             }
             b'(' => tok(Tk::LParen, start + 1),
             b')' => tok(Tk::RParen, start + 1),
-            b'[' if mode == Mode::Search => {
+            b'[' if mode == Mode::Search && opens_bracket(b, start) => {
                 let (end, closed) = scan_bracket(b, start);
                 Tok {
                     kind: Tk::Bracket,

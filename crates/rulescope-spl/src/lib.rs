@@ -13,7 +13,7 @@
 //!   [`Parsed::expansion`] maps every byte of the expanded text back to the query or to
 //!   the macro call it came from. Tree spans then index [`Parsed::source`]; diagnostic
 //!   spans always index the query.
-//! - [`print`]`(&Pipeline) -> String`: canonical SPL; `parse(print(t))` equals `t` up to
+//! - [`print()`]`(&Pipeline) -> String`: canonical SPL; `parse(print(t))` equals `t` up to
 //!   spans (comments are not kept).
 //! - [`walk`] with a [`Visitor`], and [`macro_calls`].
 //! - [`tokens`]`(query) -> Vec<(TokenKind, Span)>`: classified tokens covering the text, for
@@ -28,12 +28,29 @@
 //! - In a search (the base search, `search`, `tstats where`, `inputlookup where`) OR binds
 //!   tighter than AND, implicit or written: `a b OR c` is `a AND (b OR c)`. Only upper-case
 //!   `AND`/`OR`/`NOT` are operators there; lower-case ones are terms.
-//! - In eval/where the usual order holds (NOT > AND > XOR > OR), in any case.
+//! - In eval/where NOT binds tightest, then AND, then OR, then XOR (Splunk's documented
+//!   order); operator words may be in any case there.
 //! - Every command parses: known ones in a typed form, anything else (or a known command in
 //!   a form the typed parser does not model) in the generic form.
 //! - A macro may stand anywhere a term, value, option, field or stage may; macros that end
 //!   a stage without a pipe become stages of their own with `piped: false`.
 //! - `rex` and `regex` take the rest of the stage as a raw pattern.
+//!
+//! # Diagnostic codes
+//!
+//! Errors: `spl-unclosed-paren`, `spl-unmatched-close-paren`, `spl-unclosed-bracket`,
+//! `spl-unmatched-close-bracket`, `spl-unterminated-string`, `spl-stray-quote` (a quote
+//! before the first macro that mispairs every later one), `spl-unterminated-macro`,
+//! `spl-unclosed-macro-args`, `spl-macro-unterminated-string`, `spl-macro-trailing-text`,
+//! `spl-empty-macro`, `spl-macro-recursion`, `spl-unclosed-term`, `spl-empty-term`,
+//! `spl-unknown-search-function` (`zTERM(`), `spl-glued-operator` (`ANDmatch(`),
+//! `spl-unknown-operator` (`contains`), `spl-expected-operator`, `spl-expected-expression`,
+//! `spl-expected-assignment`, `spl-expected-command`, `spl-function-arity`,
+//! `spl-dangling-operator`, `spl-missing-field`, `spl-missing-value`, `spl-missing-argument`,
+//! `spl-regex-bad-operator` (`regex f-"x"`), `spl-empty-stage`, `spl-unexpected-token`,
+//! `spl-unterminated-field`, `spl-nesting-too-deep`, `spl-query-too-long`.
+//! Warnings: `spl-stray-comma`, `spl-term-with-space` (`TERM(a b)` never matches),
+//! `spl-unquoted-regex` (backslashes in an unquoted regex), `spl-empty-group`.
 
 mod ast;
 mod commands;

@@ -76,7 +76,7 @@ impl MacroTable {
                 if let Some(def) = current.take() {
                     self.insert(def);
                 }
-                let name = stanza.split('(').next().unwrap_or(stanza).trim();
+                let name = base_name(stanza);
                 current = Some(MacroDef {
                     name: name.to_owned(),
                     args: Vec::new(),
@@ -131,13 +131,18 @@ impl MacroTable {
         };
         for m in list {
             self.insert(MacroDef {
-                name: m.name,
+                name: base_name(&m.name).to_owned(),
                 args: m.arguments.unwrap_or_default(),
                 definition: m.definition.trim().to_owned(),
             });
         }
         Ok(())
     }
+}
+
+/// `name(2)` as macros.conf and some YAML files write it: the name alone.
+fn base_name(name: &str) -> &str {
+    name.split('(').next().unwrap_or(name).trim()
 }
 
 /// Where a stretch of the expanded text came from.
@@ -371,7 +376,7 @@ mod tests {
         t.add_yaml("name: a\ndefinition: index=a\n")
             .map_err(|d| d.message)
             .ok();
-        t.add_yaml("- name: b\n  definition: stats count by $x$\n  arguments: [x]\n")
+        t.add_yaml("- name: b(1)\n  definition: stats count by $x$\n  arguments: [x]\n  description: ignored\n")
             .map_err(|d| d.message)
             .ok();
         assert!(t.get("a", 0).is_some());

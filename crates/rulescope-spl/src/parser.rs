@@ -2,6 +2,8 @@
 //! pieces (macros, values, options, field lists). Typed commands live in `commands.rs`,
 //! eval/where expressions in `expr.rs`.
 
+use std::cell::Cell;
+
 use rulescope_model::{Diagnostic, Span};
 
 use crate::ast::*;
@@ -11,6 +13,9 @@ use crate::lexer::{Lexer, Mode, Tk, Tok, split_stages};
 /// is reported, not followed: the parser's recursion and the tree's depth stay bounded.
 pub(crate) const MAX_DEPTH: u32 = 200;
 
+/// Where a token was peeked: position, window end, mode.
+type PeekKey = (usize, usize, Mode);
+
 pub(crate) struct Parser<'a> {
     pub src: &'a str,
     pub lx: Lexer<'a>,
@@ -19,8 +24,12 @@ pub(crate) struct Parser<'a> {
     /// Set once the depth limit is hit in a stage: the rest of the stage is skipped, and the
     /// enclosing levels must not each report their now-unclosed parenthesis.
     bailed: bool,
+    /// One unclosed `[` per top-level stage is reported: the brackets inside it are
+    /// unclosed for the same reason.
+    bracket_reported: bool,
     /// In `tstats ... where <search> by ...` the search stops at `by`.
     pub stop_at_by: bool,
+    peeked: Cell<Option<(PeekKey, Tok)>>,
 }
 
 pub(crate) fn span(start: usize, end: usize) -> Span {
@@ -35,22 +44,34 @@ impl<'a> Parser<'a> {
             diags: Vec::new(),
             depth: 0,
             bailed: false,
+            bracket_reported: false,
             stop_at_by: false,
+            peeked: Cell::new(None),
         }
     }
 
     // ---- token plumbing -------------------------------------------------------------
 
+    /// The next token, without consuming it. The parser peeks the same token several times
+    /// as it tries alternatives, so the last answer is cached by position and mode.
     pub fn peek(&self, mode: Mode) -> Tok {
-        self.lx.clone().next(mode)
+        let key = (self.lx.pos, self.lx.end, mode);
+        if let Some((k, tok)) = self.peeked.get()
+            && k == key
+        {
+            return tok;
+        }
+        let tok = self.lx.clone().next(mode);
+        self.peeked.set(Some((key, tok)));
+        tok
     }
 
     /// The token after the next one.
     pub fn peek2(&self, mode: Mode) -> (Tok, Tok) {
+        let a = self.peek(mode);
         let mut lx = self.lx.clone();
-        let a = lx.next(mode);
-        let b = lx.next(mode);
-        (a, b)
+        lx.pos = a.end;
+        (a, lx.next(mode))
     }
 
     pub fn bump(&mut self, tok: Tok) {
@@ -84,9 +105,7 @@ impl<'a> Parser<'a> {
         msg: impl Into<String>,
         at: Span,
     ) -> &mut Diagnostic {
-        self.diags.push(Diagnostic::error(code, msg).with_span(at));
-        let last = self.diags.len() - 1;
-        &mut self.diags[last]
+        self.report(Diagnostic::error(code, msg), at)
     }
 
     pub fn warning(
@@ -95,8 +114,19 @@ impl<'a> Parser<'a> {
         msg: impl Into<String>,
         at: Span,
     ) -> &mut Diagnostic {
-        self.diags
-            .push(Diagnostic::warning(code, msg).with_span(at));
+        self.report(Diagnostic::warning(code, msg), at)
+    }
+
+    /// Records a diagnostic with its span kept inside the text and never empty (a problem
+    /// at the very end points at the last character).
+    fn report(&mut self, d: Diagnostic, at: Span) -> &mut Diagnostic {
+        // Snap to character boundaries: spans may be built one byte past a token start.
+        let end = self.src.ceil_char_boundary(at.end as usize);
+        let mut start = self.src.floor_char_boundary((at.start as usize).min(end));
+        if start == end {
+            start = self.src.floor_char_boundary(end.saturating_sub(1));
+        }
+        self.diags.push(d.with_span(span(start, end.max(start))));
         let last = self.diags.len() - 1;
         &mut self.diags[last]
     }
@@ -159,8 +189,8 @@ impl<'a> Parser<'a> {
         let mut stages = Vec::with_capacity(ranges.len());
         let trimmed = |s: usize, e: usize| {
             let t = self.src.get(s..e).unwrap_or("");
-            let lead = t.len() - t.trim_start().len();
-            let tail = t.len() - t.trim_end().len();
+            let lead = t.len() - t.trim_ascii_start().len();
+            let tail = t.len() - t.trim_ascii_end().len();
             (s + lead, (e - tail).max(s + lead))
         };
         let leading_pipe = ranges.len() > 1 && {
@@ -208,16 +238,26 @@ impl<'a> Parser<'a> {
         // A subsearch's stages run inside the outer nesting; only a top-level stage resets.
         if self.depth == 0 {
             self.bailed = false;
+            self.bracket_reported = false;
         }
     }
 
     fn base_search(&mut self) -> Command {
         let t = self.peek(Mode::Search);
-        let keyword =
-            (t.kind == Tk::Word && self.text(t).eq_ignore_ascii_case("search")).then(|| {
-                self.bump(t);
-                self.word(t)
-            });
+        // `search` is the command only as a word of its own: `search=1` is a comparison.
+        let standalone = self
+            .src
+            .as_bytes()
+            .get(t.end)
+            .is_none_or(|c| c.is_ascii_whitespace())
+            || t.end >= self.lx.end;
+        let keyword = (t.kind == Tk::Word
+            && standalone
+            && self.text(t).eq_ignore_ascii_case("search"))
+        .then(|| {
+            self.bump(t);
+            self.word(t)
+        });
         let mark = self.diags.len();
         let expr = self.search_seq(false);
         self.stray_leading_quote(t, mark);
@@ -246,6 +286,10 @@ impl<'a> Parser<'a> {
         let start = self.lx.pos;
         let end = self.lx.end;
         let t = self.peek(Mode::Search);
+        if t.kind == Tk::Eof {
+            // Only a comment: the stage does nothing.
+            return;
+        }
         if t.kind == Tk::Macro {
             self.bump(t);
             let m = self.macro_call(t);
@@ -262,20 +306,24 @@ impl<'a> Parser<'a> {
             return;
         }
         let text = self.text(t);
-        let name_len = text
-            .bytes()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
-            .count();
-        if t.kind != Tk::Word || name_len == 0 {
+        let valid =
+            t.kind == Tk::Word && text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+        if !valid {
             self.error(
                 "spl-expected-command",
                 "expected a command name",
                 span(t.start, t.end.max(t.start + 1)),
             )
             .help = Some("a stage starts with a command such as `where`, `eval` or `stats`".into());
-            let name = Word {
-                text: String::new(),
-                span: span(t.start, t.start),
+            // A malformed name is kept as written, so the stage prints back the same.
+            let name = if t.kind == Tk::Word {
+                self.bump(t);
+                self.word(t)
+            } else {
+                Word {
+                    text: String::new(),
+                    span: span(t.start, t.start),
+                }
             };
             let command = Command::Generic(GenericCommand {
                 name,
@@ -288,20 +336,29 @@ impl<'a> Parser<'a> {
             });
             return;
         }
-        let name_tok = Tok {
-            end: t.start + name_len,
-            ..t
+        self.bump(t);
+        let name = self.word(t);
+        // Command names are short: lower-case them on the stack, not in a new String.
+        let mut buf = [0u8; 24];
+        let lower_owned;
+        let lower: &str = match buf.get_mut(..name.text.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(name.text.as_bytes());
+                dst.make_ascii_lowercase();
+                std::str::from_utf8(dst).unwrap_or_default()
+            }
+            None => {
+                lower_owned = name.text.to_ascii_lowercase();
+                &lower_owned
+            }
         };
-        self.bump(name_tok);
-        let name = self.word(name_tok);
-        let lower = name.text.to_ascii_lowercase();
         let after_name = self.lx.pos;
         let content_end = if lower == "search" {
             end
         } else {
             self.trailing_macros_start(after_name, end)
         };
-        let command = self.in_window(after_name, content_end, |p| p.command(&lower, name));
+        let command = self.in_window(after_name, content_end, |p| p.command(lower, name));
         out.push(Stage {
             piped,
             command,
@@ -323,10 +380,14 @@ impl<'a> Parser<'a> {
     }
 
     /// Where the macros that end a stage begin (or `end` when the last token is not a macro,
-    /// or when macros are the stage's only arguments, as in ``table `fields_macro` ``).
+    /// when macros are the stage's only arguments, as in ``table `fields_macro` ``, or when
+    /// the token before them awaits an operand, as in ``where a OR `m` ``).
     fn trailing_macros_start(&self, from: usize, end: usize) -> usize {
+        if !self.src.get(from..end).is_some_and(|t| t.contains('`')) {
+            return end;
+        }
         let mut lx = Lexer::new(self.src.as_bytes(), from, end);
-        let mut last_other = None;
+        let mut last_other: Option<Tok> = None;
         let mut saw_macro_after = false;
         loop {
             let t = lx.next(Mode::Search);
@@ -334,14 +395,40 @@ impl<'a> Parser<'a> {
                 Tk::Eof => break,
                 Tk::Macro => saw_macro_after = true,
                 _ => {
-                    last_other = Some(t.end);
+                    last_other = Some(t);
                     saw_macro_after = false;
                 }
             }
         }
         match last_other {
-            Some(e) if saw_macro_after => e,
+            Some(t) if saw_macro_after && !self.awaits_operand(t) => t.end,
             _ => end,
+        }
+    }
+
+    fn awaits_operand(&self, t: Tok) -> bool {
+        const WORDS: &[&str] = &[
+            "and",
+            "or",
+            "not",
+            "xor",
+            "like",
+            "in",
+            "by",
+            "as",
+            "output",
+            "outputnew",
+            "where",
+            "from",
+        ];
+        match t.kind {
+            Tk::Word => {
+                let text = self.text(t);
+                WORDS.iter().any(|w| text.eq_ignore_ascii_case(w))
+                    || text.ends_with(['+', '-', '*', '/', '%', '.', '!'])
+            }
+            Tk::Str | Tk::RParen | Tk::Bracket | Tk::RBracket => false,
+            _ => true,
         }
     }
 
@@ -446,8 +533,8 @@ impl<'a> Parser<'a> {
         }
         match closed_at {
             Some(close) => {
-                if close > open + 1 || !args.is_empty() || !inner[open + 1..close].trim().is_empty()
-                {
+                // `m()` and `m( )` have no argument; `m(a,)` has an empty second one.
+                if !args.is_empty() || !inner[open + 1..close].trim().is_empty() {
                     push(&mut args, arg_start, close);
                 }
                 if !inner[close + 1..].trim().is_empty() {
@@ -572,7 +659,7 @@ impl<'a> Parser<'a> {
     /// A field list (commas or spaces between entries), stopping at an option, at one of
     /// the `stop` keywords or at anything that is not a field or a macro.
     pub fn field_list(&mut self, stop: &[&str]) -> Vec<FieldItem> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(8);
         loop {
             let t = self.peek(Mode::Search);
             match t.kind {
@@ -601,7 +688,7 @@ impl<'a> Parser<'a> {
     pub fn subsearch(&mut self, t: Tok, first_is_command: bool) -> Subsearch {
         self.bump(t);
         let whole = span(t.start, t.end);
-        if !t.closed {
+        if !t.closed && !std::mem::replace(&mut self.bracket_reported, true) {
             self.error(
                 "spl-unclosed-bracket",
                 "this `[` is never closed",
@@ -735,7 +822,7 @@ impl<'a> Parser<'a> {
 
     /// A sequence of terms joined by AND (implicit or written); `in_group` stops at `)`.
     pub fn search_seq(&mut self, in_group: bool) -> Option<SearchExpr> {
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(8);
         loop {
             let t = self.peek(Mode::Search);
             match t.kind {
@@ -882,7 +969,7 @@ impl<'a> Parser<'a> {
                         self.unknown_search_function(t);
                     }
                 }
-                let field = FieldName {
+                let field = || FieldName {
                     name: text.to_owned(),
                     quote: Quote::None,
                     span: span(t.start, t.end),
@@ -893,7 +980,7 @@ impl<'a> Parser<'a> {
             Tk::Str => {
                 self.bump(t);
                 let s = self.str_lit(t);
-                let field = FieldName {
+                let field = || FieldName {
                     name: s.raw.clone(),
                     quote: Quote::Double,
                     span: s.span,
@@ -976,7 +1063,7 @@ impl<'a> Parser<'a> {
     }
 
     /// After a field (word or quoted): `=value`, `!=value`, `<value`, ..., or `IN (...)`.
-    fn search_predicate(&mut self, field: FieldName) -> Option<SearchExpr> {
+    fn search_predicate(&mut self, field: impl FnOnce() -> FieldName) -> Option<SearchExpr> {
         let (op_tok, after) = self.peek2(Mode::Search);
         let op = match op_tok.kind {
             Tk::Eq => CompareOp::Eq,
@@ -989,6 +1076,7 @@ impl<'a> Parser<'a> {
                 if after.kind == Tk::LParen && self.text(op_tok).eq_ignore_ascii_case("IN") =>
             {
                 self.bump(after);
+                let field = field();
                 let values = self.search_in_list(after.start);
                 let s = field.span.to(span(after.start, self.lx.pos));
                 return Some(SearchExpr::In {
@@ -1000,6 +1088,7 @@ impl<'a> Parser<'a> {
             _ => return None,
         };
         self.bump(op_tok);
+        let field = field();
         let value = self.value().unwrap_or_else(|| {
             self.error(
                 "spl-missing-value",

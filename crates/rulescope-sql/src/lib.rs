@@ -46,7 +46,8 @@
 //!   flips `negated`; OR branches testing one field alike merge into one predicate. A
 //!   comparison of a column with "now" (`dateadd(hour, -2, sysdate())`) or a placeholder
 //!   (`$latest$`) is a time window: `selector: TimeWindow`, the column as field.
-//! - [`data_source_for_table`] names the data a table holds; [`SqlParseStats`] sums parse
+//! - Which data source a table holds is the analysis crate's to say (`rulescope-analysis`
+//!   `sources`), with every other language's sources; [`SqlParseStats`] sums parse
 //!   quality over a corpus.
 
 mod literal;
@@ -54,7 +55,6 @@ mod map;
 mod recover;
 mod source;
 mod stats;
-mod tables;
 
 use rulescope_model::Diagnostic;
 use rulescope_model::Span;
@@ -65,7 +65,6 @@ use sqlparser::tokenizer::{Span as SqlSpan, Token, TokenWithSpan};
 pub use literal::unescape;
 pub use source::Placeholder;
 pub use stats::SqlParseStats;
-pub use tables::data_source_for_table;
 
 use source::Prepared;
 

@@ -21,6 +21,9 @@ pub struct Args {
     /// Fail (exit 1) on warnings too.
     #[arg(long, value_enum)]
     deny: Option<Deny>,
+    /// Also run the lint checks at their default levels (`rulescope lint` has the options).
+    #[arg(long)]
+    lint: bool,
 }
 
 /// The summary, as printed and as serialised with `--format json`.
@@ -36,6 +39,8 @@ struct Summary<'a> {
     errors: usize,
     diagnostics_by_code: BTreeMap<&'a str, usize>,
     diagnostics: &'a [Located],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lint_findings: Option<&'a [rulescope_lint::Finding]>,
 }
 
 impl<'a> Summary<'a> {
@@ -71,13 +76,18 @@ impl<'a> Summary<'a> {
             errors: report.errors(),
             diagnostics_by_code,
             diagnostics: &report.diagnostics,
+            lint_findings: None,
         }
     }
 }
 
 pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
     let report = super::load(&args.paths, verbosity);
-    let summary = Summary::new(&report);
+    let findings = args.lint.then(|| {
+        rulescope_lint::lint_corpus(&report.rules, &rulescope_lint::LintContext::default())
+    });
+    let mut summary = Summary::new(&report);
+    summary.lint_findings = findings.as_deref();
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
@@ -87,10 +97,16 @@ pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
         Format::Text => {
             let color = std::io::stdout().is_terminal();
             print_diagnostics(&mut out, &report, verbosity, color)?;
+            if let Some(findings) = &findings {
+                super::lint::print_text(&mut out, findings, &report.rules, verbosity)?;
+            }
             print_summary(&mut out, &summary)?;
         }
     }
-    let failed = summary.errors > 0 || (args.deny.is_some() && summary.warnings > 0);
+    let lint_failed = findings.iter().flatten().any(|f| {
+        f.level == Severity::Error || (args.deny.is_some() && f.level == Severity::Warning)
+    });
+    let failed = summary.errors > 0 || (args.deny.is_some() && summary.warnings > 0) || lint_failed;
     Ok(if failed {
         ExitCode::from(1)
     } else {

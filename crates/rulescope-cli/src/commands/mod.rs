@@ -2,9 +2,12 @@
 
 pub mod build;
 pub mod check;
+pub mod coverage;
 pub mod indicators;
+pub mod lint;
 pub mod parse;
 pub mod show;
+pub mod test;
 
 use std::path::PathBuf;
 

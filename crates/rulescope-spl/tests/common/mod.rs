@@ -2,17 +2,11 @@
 
 use std::path::PathBuf;
 
+use rulescope_model::LogicFormat;
 use serde_json::Value;
 
-#[derive(serde::Deserialize)]
-struct RuleYaml {
-    id: String,
-    logic_format: String,
-    logic: String,
-}
-
-/// (id, logic) of every Splunk rule of the armory corpus, read at run time from ../shared;
-/// `None` (with one line on stderr) when the corpus is absent.
+/// (id, logic) of every Splunk rule of the armory corpus, read at run time from ../shared
+/// with the loader; `None` (with one line on stderr) when the corpus is absent.
 #[allow(dead_code)] // not every test binary reads the corpus
 pub fn armory() -> Option<Vec<(String, String)>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/armory");
@@ -20,19 +14,15 @@ pub fn armory() -> Option<Vec<(String, String)>> {
         eprintln!("skipping: ../shared/corpus/armory not found");
         return None;
     }
-    let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(root.join("detections")).sort_by_file_name() {
-        let entry = entry.ok()?;
-        if entry.path().extension().is_none_or(|e| e != "yml") {
-            continue;
-        }
-        let text = std::fs::read_to_string(entry.path()).ok()?;
-        let rule: RuleYaml = serde_saphyr::from_str(&text).ok()?;
-        if rule.logic_format.eq_ignore_ascii_case("splunk") {
-            out.push((rule.id, rule.logic));
-        }
-    }
-    Some(out)
+    let report = rulescope_load::load_paths(&[root.join("detections")]);
+    Some(
+        report
+            .rules
+            .into_iter()
+            .filter(|r| r.logic_format == LogicFormat::Splunk)
+            .map(|r| (r.id, r.logic))
+            .collect(),
+    )
 }
 
 /// The tree as JSON with every span removed, for comparisons that ignore positions.

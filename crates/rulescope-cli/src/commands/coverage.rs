@@ -1,0 +1,95 @@
+//! `rulescope coverage`: which rules fire on event files labelled with ATT&CK techniques,
+//! separating the technique's own rules (candidate true positives) from the others (noise).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rulescope_eval::coverage::{CoverageReport, FiredRule, coverage};
+
+use super::test::EngineArgs;
+use crate::{Format, Verbosity};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Rule files or directories.
+    #[arg(long, required = true, num_args = 1..)]
+    rules: Vec<PathBuf>,
+    /// A directory of event files whose paths name ATT&CK technique ids.
+    #[arg(long, required = true, num_args = 1..)]
+    events: Vec<PathBuf>,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
+    let engine = args.engine.engine(&args.rules, verbosity)?;
+    let bar = crate::progress::bar(0, "event files", verbosity);
+    let report = coverage(&engine, &args.events, &mut |i, total| {
+        bar.set_length(total as u64);
+        bar.set_position(i as u64);
+    });
+    bar.finish_and_clear();
+    let mut out = std::io::stdout().lock();
+    match args.engine.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        Format::Text => print_text(&mut out, &report)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ids(rules: &[FiredRule]) -> String {
+    rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_text(out: &mut impl Write, report: &CoverageReport) -> std::io::Result<()> {
+    for t in &report.techniques {
+        writeln!(
+            out,
+            "{}: {}/{} files detected",
+            t.technique,
+            t.files_detected,
+            t.files.len()
+        )?;
+        for f in &t.files {
+            let name = f
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            writeln!(out, "  {name} ({} events)", f.events)?;
+            if !f.true_positive_candidates.is_empty() {
+                writeln!(
+                    out,
+                    "    technique rules: {}",
+                    ids(&f.true_positive_candidates)
+                )?;
+            }
+            if !f.noise.is_empty() {
+                writeln!(out, "    other rules:     {}", ids(&f.noise))?;
+            }
+        }
+    }
+    let detected: usize = report
+        .techniques
+        .iter()
+        .filter(|t| t.files_detected > 0)
+        .count();
+    writeln!(
+        out,
+        "{detected}/{} techniques detected by their own rules; {} events in {} files ({} unlabelled); {}/{} rules evaluable",
+        report.techniques.len(),
+        report.input.events,
+        report.input.files,
+        report.unlabelled.len(),
+        report.rules_evaluable,
+        report.rules_total
+    )
+}

@@ -1,0 +1,175 @@
+//! ATT&CK coverage: run every rule over each event file labelled with technique ids in its
+//! path, and separate the rules of that technique (candidate true positives) from the rest
+//! (noise).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::{Engine, InputStats, input};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CoverageReport {
+    pub rendering: crate::Rendering,
+    pub rules_total: usize,
+    pub rules_evaluable: usize,
+    pub input: InputStats,
+    /// Technique → its files, sorted by technique id.
+    pub techniques: Vec<TechniqueCoverage>,
+    /// Files whose path names no technique; their firing rules are all noise.
+    pub unlabelled: Vec<FileCoverage>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TechniqueCoverage {
+    pub technique: String,
+    pub files: Vec<FileCoverage>,
+    /// Files where at least one rule of the technique fired.
+    pub files_detected: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FileCoverage {
+    pub path: PathBuf,
+    pub techniques: Vec<String>,
+    pub events: u64,
+    /// Fired rules whose techniques match the file's (same id, or parent and sub-technique).
+    pub true_positive_candidates: Vec<FiredRule>,
+    pub noise: Vec<FiredRule>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FiredRule {
+    pub id: String,
+    pub title: String,
+    pub rows: u64,
+}
+
+/// ATT&CK technique ids (`T1021`, `T1021.002`) named in a path.
+pub fn techniques_in_path(path: &Path) -> Vec<String> {
+    let text = path.to_string_lossy();
+    let b = text.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    for i in 0..b.len() {
+        let boundary = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let digits = |from: usize, n: usize| {
+            b.get(from..from + n)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        };
+        if b[i] != b'T' || !boundary || !digits(i + 1, 4) {
+            continue;
+        }
+        let mut end = i + 5;
+        if b.get(end) == Some(&b'.') && digits(end + 1, 3) {
+            end += 4;
+        }
+        if b.get(end).is_some_and(u8::is_ascii_digit) {
+            continue;
+        }
+        let id = text[i..end].to_owned();
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// Whether two technique ids are the same technique (a sub-technique counts as its parent).
+pub fn same_technique(a: &str, b: &str) -> bool {
+    let a = a.trim().to_ascii_uppercase();
+    let b = b.trim().to_ascii_uppercase();
+    a == b || a.starts_with(&format!("{b}.")) || b.starts_with(&format!("{a}."))
+}
+
+/// Runs the engine over each event file under `dir` separately.
+pub fn coverage(
+    engine: &Engine,
+    dir: &[PathBuf],
+    progress: &mut dyn FnMut(usize, usize),
+) -> CoverageReport {
+    let files = input::discover(dir);
+    let mut stats = InputStats::default();
+    let mut by_technique: BTreeMap<String, Vec<FileCoverage>> = BTreeMap::new();
+    let mut unlabelled = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        progress(i, files.len());
+        let before = stats.events;
+        let mut session = engine.session();
+        input::read_file(file, engine.rendering, &mut stats, &mut |e| {
+            session.push(&e)
+        });
+        let techniques = techniques_in_path(file);
+        let mut cov = FileCoverage {
+            path: file.clone(),
+            techniques: techniques.clone(),
+            events: stats.events - before,
+            true_positive_candidates: Vec::new(),
+            noise: Vec::new(),
+        };
+        for outcome in session.finish() {
+            let crate::Status::Evaluated {
+                fired: true,
+                row_count,
+                ..
+            } = outcome.status
+            else {
+                continue;
+            };
+            let fired = FiredRule {
+                id: outcome.id,
+                title: outcome.title,
+                rows: row_count,
+            };
+            let matches = outcome
+                .technique_ids
+                .iter()
+                .any(|r| techniques.iter().any(|t| same_technique(r, t)));
+            if matches {
+                cov.true_positive_candidates.push(fired);
+            } else {
+                cov.noise.push(fired);
+            }
+        }
+        if techniques.is_empty() {
+            unlabelled.push(cov);
+        } else {
+            for t in &techniques {
+                by_technique.entry(t.clone()).or_default().push(cov.clone());
+            }
+        }
+    }
+    CoverageReport {
+        rendering: engine.rendering,
+        rules_total: engine.rules.len(),
+        rules_evaluable: engine.rules.iter().filter(|r| r.plan.is_ok()).count(),
+        input: stats,
+        techniques: by_technique
+            .into_iter()
+            .map(|(technique, files)| TechniqueCoverage {
+                files_detected: files
+                    .iter()
+                    .filter(|f| !f.true_positive_candidates.is_empty())
+                    .count(),
+                technique,
+                files,
+            })
+            .collect(),
+        unlabelled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn technique_ids_from_paths() {
+        let p =
+            Path::new("TA0008-Lateral Movement/T1021.002-SMB Windows Admin Shares/ID4688 x.evtx");
+        assert_eq!(techniques_in_path(p), vec!["T1021.002".to_owned()]);
+        assert!(techniques_in_path(Path::new("TA0002/ID4688.evtx")).is_empty());
+        assert!(same_technique("T1021", "T1021.002"));
+        assert!(!same_technique("T1021", "T1059.001"));
+    }
+}
