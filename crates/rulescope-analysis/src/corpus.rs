@@ -102,6 +102,9 @@ pub struct Indexes {
 pub fn link(analyses: &mut [RuleAnalysis], needles: &[Needles]) -> Indexes {
     let mut indicators = KeyIndex::default();
     let mut terms = KeyIndex::default();
+    // Terms that select data count among themselves: `"<EventID>4688<"` is shared by
+    // hundreds of rules, which says something, but not about the threat.
+    let mut selector_terms = KeyIndex::default();
     let mut selectors = KeyIndex::default();
     for (r, analysis) in analyses.iter().enumerate() {
         for row in &analysis.indicators {
@@ -110,14 +113,17 @@ pub fn link(analyses: &mut [RuleAnalysis], needles: &[Needles]) -> Indexes {
             }
         }
         for term in &analysis.search_terms {
-            if term.selector.is_none() {
-                terms.add(
-                    &term_key(&term.term, term.negated).key,
-                    "_raw",
-                    r,
-                    &analysis.use_case,
-                );
-            }
+            let index = if term.selector.is_none() {
+                &mut terms
+            } else {
+                &mut selector_terms
+            };
+            index.add(
+                &term_key(&term.term, term.negated).key,
+                "_raw",
+                r,
+                &analysis.use_case,
+            );
         }
         for selector in &analysis.selectors {
             for value in &selector.values {
@@ -160,11 +166,12 @@ pub fn link(analyses: &mut [RuleAnalysis], needles: &[Needles]) -> Indexes {
                 .search_terms
                 .iter()
                 .map(|t| {
-                    if t.selector.is_some() {
-                        Shared::default()
+                    let index = if t.selector.is_none() {
+                        &terms
                     } else {
-                        terms.shared(&term_key(&t.term, t.negated).key, r, analyses)
-                    }
+                        &selector_terms
+                    };
+                    index.shared(&term_key(&t.term, t.negated).key, r, analyses)
                 })
                 .collect(),
         );

@@ -180,7 +180,7 @@ fn write_text(out: &mut impl Write, rule: &RuleAnalysis) -> std::io::Result<()> 
     for term in &rule.search_terms {
         let indexed = if term.indexed { " (indexed)" } else { "" };
         let role = match term.selector {
-            Some(kind) => format!("selector: {kind:?}"),
+            Some(kind) => format!("selector: {kind:?}; {}", shared(&term.shared)),
             None => shared(&term.shared),
         };
         writeln!(
