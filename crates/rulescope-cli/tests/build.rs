@@ -41,6 +41,18 @@ fn build_writes_the_catalog_site() {
         layer.contains("\"url\":\"https://rules.example/rules/"),
         "{layer}"
     );
+    // Lint findings appear on the rule's page and on the diagnostics index: this example
+    // matches `"<EventID>7045<"`, which never occurs in Splunk's raw text of 7045.
+    let page = std::fs::read_to_string(out.path().join("rules/90001.90011.html")).expect("page");
+    assert!(
+        page.contains("raw-xml-qualifiers"),
+        "no lint finding on the page"
+    );
+    let index = std::fs::read_to_string(out.path().join("diagnostics.html")).expect("index");
+    assert!(
+        index.contains("raw-xml-qualifiers"),
+        "no lint finding on the index"
+    );
 }
 
 #[test]

@@ -3,7 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::collections::HashMap;
+
 use anyhow::Context;
+use rulescope_analysis::{CorpusAnalysis, Reference};
+use rulescope_lint::{Finding, LintContext};
+use rulescope_model::Diagnostic;
 use rulescope_site::SiteOptions;
 
 use super::ReferenceArgs;
@@ -28,7 +33,22 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
-    let corpus = super::analyze(&args.paths, &args.reference, verbosity)?;
+    let reference = Reference::load(
+        args.reference.attack.as_deref(),
+        args.reference.event_catalog.as_deref(),
+    )
+    .context("loading reference data")?;
+    let report = super::load(&args.paths, verbosity);
+    let findings = rulescope_lint::lint_corpus(
+        &report.rules,
+        &LintContext {
+            attack: reference.attack.clone(),
+            events: reference.events.clone(),
+            ..LintContext::default()
+        },
+    );
+    let mut corpus = rulescope_analysis::analyze(report, &reference);
+    attach_findings(&mut corpus, findings);
     let options = SiteOptions {
         title: args.title.clone(),
         base_url: args.base_url.clone(),
@@ -48,4 +68,32 @@ pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Rule pages show lint findings as their diagnostics. Lint reports the parse and ATT&CK
+/// findings of the analysis too, so its findings replace them rather than repeat them.
+fn attach_findings(corpus: &mut CorpusAnalysis, findings: Vec<Finding>) {
+    let mut by_rule: HashMap<(String, String), Vec<Finding>> = HashMap::new();
+    for finding in findings {
+        by_rule
+            .entry((finding.rule_id.clone(), finding.path.clone()))
+            .or_default()
+            .push(finding);
+    }
+    for rule in &mut corpus.rules {
+        let Some(findings) = by_rule.remove(&(rule.id.clone(), rule.path.clone())) else {
+            rule.diagnostics.clear();
+            continue;
+        };
+        let origin = rule.path.clone();
+        rule.diagnostics = findings
+            .into_iter()
+            .map(|f| {
+                let mut diagnostic = Diagnostic::new(f.level, f.code, f.message);
+                diagnostic.span = f.location.map(|l| l.span);
+                diagnostic.help = f.help;
+                diagnostic.locate(origin.as_str(), &rule.raw)
+            })
+            .collect();
+    }
 }
