@@ -11,7 +11,9 @@ use crate::lexer::{Lexer, Mode, Tk, Tok, split_stages};
 
 /// Nesting deeper than this (parentheses, brackets, calls, subsearches, prefix operators)
 /// is reported, not followed: the parser's recursion and the tree's depth stay bounded.
-pub(crate) const MAX_DEPTH: u32 = 200;
+/// Unoptimised builds spend about 10 KiB of stack per level, so 64 levels fit in 1 MiB,
+/// half the stack of a test or rayon thread; real queries nest a handful of levels.
+pub(crate) const MAX_DEPTH: u32 = 64;
 
 /// Where a token was peeked: position, window end, mode.
 type PeekKey = (usize, usize, Mode);
