@@ -141,7 +141,8 @@ pub struct IndicatorValue {
 pub struct Shared {
     pub other_rules: usize,
     pub other_use_cases: usize,
-    /// Up to a handful of the other rules' ids, for the page; the index page lists all.
+    /// Up to a handful of the other rules' keys (other use cases first), for the page; the
+    /// index page lists all.
     pub examples: Vec<String>,
 }
 
