@@ -413,7 +413,7 @@ impl Builder {
         let (field, value, kind) = match (field_of(lhs), literal(rhs)) {
             (Some(field), Some(value)) => (field, value, kind),
             _ => match (literal(lhs), field_of(rhs)) {
-                (Some(value), Some(field)) => (field, value, mirror(kind)),
+                (Some(value), Some(field)) => (field, value, kind.mirrored()),
                 _ => return,
             },
         };
@@ -481,16 +481,6 @@ fn comparison_kind(op: BinaryOp) -> Option<PredicateKind> {
         BinaryOp::Like => PredicateKind::Like,
         _ => return None,
     })
-}
-
-fn mirror(kind: PredicateKind) -> PredicateKind {
-    match kind {
-        PredicateKind::Lt => PredicateKind::Gt,
-        PredicateKind::Le => PredicateKind::Ge,
-        PredicateKind::Gt => PredicateKind::Lt,
-        PredicateKind::Ge => PredicateKind::Le,
-        other => other,
-    }
 }
 
 /// The field an expression reads, and whether it was case-folded (`lower(f)`, `upper(f)`),

@@ -1,29 +1,13 @@
 //! `rulescope check` on the bundled example corpus: output, JSON and exit codes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-fn examples(sub: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(sub)
-}
-
-fn rulescope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rulescope"))
-        .args(args)
-        .output()
-        .expect("run rulescope")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::{examples, rulescope, stdout};
 
 #[test]
 fn check_summarises_the_example_corpus() {
     let corpus = examples("armory");
-    let output = rulescope(&["check", corpus.to_str().expect("utf-8 path")]);
+    let output = rulescope(&["check", corpus.as_str()]);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(
@@ -41,12 +25,7 @@ fn check_summarises_the_example_corpus() {
 #[test]
 fn json_summary_has_the_counts_and_located_diagnostics() {
     let corpus = examples("armory");
-    let output = rulescope(&[
-        "check",
-        "--format",
-        "json",
-        corpus.to_str().expect("utf-8 path"),
-    ]);
+    let output = rulescope(&["check", "--format", "json", corpus.as_str()]);
     assert_eq!(output.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
     assert_eq!(json["rules"], 13);
@@ -65,8 +44,8 @@ fn json_summary_has_the_counts_and_located_diagnostics() {
 fn exit_codes_follow_errors_deny_and_usage() {
     let broken = examples("broken");
     let armory = examples("armory");
-    let broken = broken.to_str().expect("utf-8 path");
-    let armory = armory.to_str().expect("utf-8 path");
+    let broken = broken.as_str();
+    let armory = armory.as_str();
 
     let output = rulescope(&["check", broken, armory]);
     let text = stdout(&output);

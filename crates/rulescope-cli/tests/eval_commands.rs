@@ -1,17 +1,15 @@
 //! `rulescope test` and `rulescope coverage` on hand-written events (JSON lines in the evtx
 //! crate's shape) and a hand-written rule.
 
+mod support;
+
+use std::process::Output;
+
+use support::rulescope;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-
-fn rulescope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rulescope"))
-        .args(args)
-        .output()
-        .expect("run rulescope")
-}
 
 fn security(id: u32, second: u32, data: Value) -> String {
     json!({"Event": {"System": {

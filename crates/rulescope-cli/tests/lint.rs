@@ -1,29 +1,12 @@
 //! `rulescope lint` on the bundled example corpus: text, SARIF, configuration, exit codes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-fn examples() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/armory")
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn rulescope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rulescope"))
-        .args(args)
-        .output()
-        .expect("run rulescope")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::{examples, rulescope, stdout};
 
 #[test]
 fn text_output_points_into_the_yaml_file_and_exit_follows_deny() {
-    let corpus = examples();
+    let corpus = examples("armory");
     let output = rulescope(&["lint", &corpus]);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
@@ -39,7 +22,7 @@ fn text_output_points_into_the_yaml_file_and_exit_follows_deny() {
 
 #[test]
 fn sarif_has_rules_results_and_relative_uris() {
-    let output = rulescope(&["lint", "--format", "sarif", &examples()]);
+    let output = rulescope(&["lint", "--format", "sarif", &examples("armory")]);
     assert_eq!(output.status.code(), Some(0));
     let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(sarif["version"], "2.1.0");
@@ -76,7 +59,7 @@ fn configuration_turns_checks_off_and_bad_configuration_is_a_usage_error() {
         "lint",
         "--config",
         config.to_str().expect("utf-8"),
-        &examples(),
+        &examples("armory"),
     ]);
     let text = stdout(&output);
     assert!(!text.contains("field-legacy-rendering"), "{text}");
@@ -88,17 +71,17 @@ fn configuration_turns_checks_off_and_bad_configuration_is_a_usage_error() {
         "lint",
         "--config",
         config.to_str().expect("utf-8"),
-        &examples(),
+        &examples("armory"),
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown check `no-such-check`"));
-    let output = rulescope(&["lint", "--format", "xml", &examples()]);
+    let output = rulescope(&["lint", "--format", "xml", &examples("armory")]);
     assert_eq!(output.status.code(), Some(2));
 }
 
 #[test]
 fn check_can_lint_too() {
-    let output = rulescope(&["check", "--lint", &examples()]);
+    let output = rulescope(&["check", "--lint", &examples("armory")]);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(
@@ -106,10 +89,10 @@ fn check_can_lint_too() {
         "{text}"
     );
     assert!(text.contains("13 rules in 8 use cases"), "{text}");
-    let output = rulescope(&["check", "--lint", "--format", "json", &examples()]);
+    let output = rulescope(&["check", "--lint", "--format", "json", &examples("armory")]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(json["lint_findings"].as_array().map(Vec::len), Some(13));
-    let output = rulescope(&["check", "--format", "json", &examples()]);
+    let output = rulescope(&["check", "--format", "json", &examples("armory")]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert!(json.get("lint_findings").is_none());
 }

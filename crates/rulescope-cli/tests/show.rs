@@ -1,51 +1,28 @@
 //! `rulescope show`, `parse` and `indicators` on the bundled example corpus, with golden
 //! snapshots of `show` for our own example rules.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-fn examples() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/armory")
-        .display()
-        .to_string()
-}
-
-fn rulescope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rulescope"))
-        .args(args)
-        .output()
-        .expect("run rulescope")
-}
-
-fn stdout(output: &Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::{examples, rulescope, success_stdout};
 
 #[test]
 fn show_text_of_an_spl_rule() {
-    let text = stdout(&rulescope(&[
+    let text = success_stdout(&rulescope(&[
         "show",
         "90001.90011",
         "--corpus",
-        &examples(),
+        &examples("armory"),
     ]));
     insta::assert_snapshot!(text);
 }
 
 #[test]
 fn show_text_of_a_snowflake_rule() {
-    let text = stdout(&rulescope(&[
+    let text = success_stdout(&rulescope(&[
         "show",
         "90002.90023",
         "--corpus",
-        &examples(),
+        &examples("armory"),
     ]));
     insta::assert_snapshot!(text);
 }
@@ -56,11 +33,11 @@ fn show_json_has_the_analysis() {
         "show",
         "90002.90021",
         "--corpus",
-        &examples(),
+        &examples("armory"),
         "--format",
         "json",
     ]);
-    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let json: serde_json::Value = serde_json::from_str(&success_stdout(&output)).expect("JSON");
     assert_eq!(
         json["display_title"],
         "Certutil Downloading a Remote File (EDR)"
@@ -101,7 +78,7 @@ fn show_json_has_the_analysis() {
 
 #[test]
 fn show_unknown_id_fails_with_a_message() {
-    let output = rulescope(&["show", "1.2", "--corpus", &examples()]);
+    let output = rulescope(&["show", "1.2", "--corpus", &examples("armory")]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no rule with id 1.2"));
 }
@@ -118,7 +95,7 @@ fn parse_prints_tree_and_diagnostics() {
     assert!(text.contains("error[spl-unclosed-paren]"), "{text}");
     assert!(text.contains("--> query:1:12"), "{text}");
 
-    let stats = stdout(&rulescope(&["parse", "--stats", &examples()]));
+    let stats = success_stdout(&rulescope(&["parse", "--stats", &examples("armory")]));
     assert!(stats.contains("queries                 9"), "{stats}");
     assert!(stats.contains("clean                   9"), "{stats}");
     assert!(stats.contains("queries                 4"), "{stats}");
@@ -126,8 +103,8 @@ fn parse_prints_tree_and_diagnostics() {
 
 #[test]
 fn indicators_lists_shared_terms_and_selectors_apart() {
-    let output = rulescope(&["indicators", &examples(), "--format", "json"]);
-    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let output = rulescope(&["indicators", &examples("armory"), "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&success_stdout(&output)).expect("JSON");
     let selectors: Vec<&str> = json["selectors"]
         .as_array()
         .expect("selectors")

@@ -66,6 +66,17 @@ pub enum PredicateKind {
 }
 
 impl PredicateKind {
+    /// The comparison with its operands swapped: `1 < a` is `a > 1`.
+    pub fn mirrored(self) -> Self {
+        match self {
+            PredicateKind::Lt => PredicateKind::Gt,
+            PredicateKind::Le => PredicateKind::Ge,
+            PredicateKind::Gt => PredicateKind::Lt,
+            PredicateKind::Ge => PredicateKind::Le,
+            other => other,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PredicateKind::Eq => "eq",

@@ -476,7 +476,7 @@ impl<'a> Mapper<'a> {
                 }
                 let (subject, kind, value) = match (self.literal(right), self.literal(left)) {
                     (Some(value), _) => (left, kind, value),
-                    (None, Some(value)) => (right, mirror(kind), value),
+                    (None, Some(value)) => (right, kind.mirrored(), value),
                     (None, None) => return,
                 };
                 if let Some((field, folded)) = self.field(subject) {
@@ -587,7 +587,7 @@ impl<'a> Mapper<'a> {
         let (column, kind, bound) = if is_time_bound(right) {
             (time_column(left)?, kind, right)
         } else if is_time_bound(left) {
-            (time_column(right)?, mirror(kind), left)
+            (time_column(right)?, kind.mirrored(), left)
         } else {
             return None;
         };
@@ -1025,17 +1025,6 @@ fn comparison(op: &BinaryOperator) -> Option<PredicateKind> {
         BinaryOperator::GtEq => PredicateKind::Ge,
         _ => return None,
     })
-}
-
-/// The comparison with its operands swapped: `1 < a` is `a > 1`.
-fn mirror(kind: PredicateKind) -> PredicateKind {
-    match kind {
-        PredicateKind::Lt => PredicateKind::Gt,
-        PredicateKind::Le => PredicateKind::Ge,
-        PredicateKind::Gt => PredicateKind::Lt,
-        PredicateKind::Ge => PredicateKind::Le,
-        other => other,
-    }
 }
 
 /// The operands of a tree of binary operators, in source order, without recursion: sqlparser
