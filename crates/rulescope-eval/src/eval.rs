@@ -240,24 +240,7 @@ fn compare(a: &str, b: &str) -> std::cmp::Ordering {
 /// SQL LIKE: `%` any run, `_` one character; case-sensitive, whole string.
 pub fn like(text: &str, pattern: &str) -> bool {
     let (t, p): (Vec<char>, Vec<char>) = (text.chars().collect(), pattern.chars().collect());
-    let (mut ti, mut pi) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '%' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && (p[pi] == '_' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '%')
+    crate::value::wildcard_match(&p, &t, '%', |p, t| p == '_' || p == t)
 }
 
 fn text_arg(args: &[Expr], i: usize, row: &Fields, ctx: &Ctx) -> Option<String> {

@@ -128,13 +128,25 @@ pub fn cmp_text(a: &str, b: &str) -> Ordering {
 
 /// Case-insensitive (ASCII) glob match with `*` wildcards, as search compares field values.
 pub fn glob_match_ci(pattern: &[u8], text: &[u8]) -> bool {
+    wildcard_match(pattern, text, b'*', |p, t| p.eq_ignore_ascii_case(&t))
+}
+
+/// Whole-text match of `pattern`, where `many` stands for any run (possibly empty) and
+/// `one(p, t)` says whether pattern item `p` matches text item `t`. Greedy with one
+/// backtrack point, so linear in practice and never exponential.
+pub fn wildcard_match<T: Copy + PartialEq>(
+    pattern: &[T],
+    text: &[T],
+    many: T,
+    one: impl Fn(T, T) -> bool,
+) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
-        if p < pattern.len() && pattern[p] == b'*' {
+        if p < pattern.len() && pattern[p] == many {
             star = Some((p, t));
             p += 1;
-        } else if p < pattern.len() && pattern[p].eq_ignore_ascii_case(&text[t]) {
+        } else if p < pattern.len() && one(pattern[p], text[t]) {
             p += 1;
             t += 1;
         } else if let Some((sp, st)) = star {
@@ -145,7 +157,7 @@ pub fn glob_match_ci(pattern: &[u8], text: &[u8]) -> bool {
             return false;
         }
     }
-    pattern[p..].iter().all(|&c| c == b'*')
+    pattern[p..].iter().all(|&c| c == many)
 }
 
 /// Case-sensitive glob for field names (`process_*`).
