@@ -243,11 +243,7 @@ impl<'a> Parser<'a> {
                     }
                     self.bump(open);
                     let e = self.expr_top(&[Tk::RParen]);
-                    let close = self.peek(Mode::Expr);
-                    if close.kind != Tk::RParen {
-                        return None;
-                    }
-                    self.bump(close);
+                    let close = self.eat(Tk::RParen, Mode::Expr)?;
                     args.push(AggArg::Eval(e, span(t.start, close.end)));
                 }
                 Tk::Word | Tk::Str => args.push(AggArg::Field(self.field_name()?)),
@@ -504,11 +500,7 @@ impl<'a> Parser<'a> {
 
     fn lookup(&mut self) -> Option<LookupCommand> {
         let options = self.options(false)?;
-        let t = self.peek(Mode::Search);
-        if t.kind != Tk::Word {
-            return None;
-        }
-        self.bump(t);
+        let t = self.eat(Tk::Word, Mode::Search)?;
         let table = self.word(t);
         let inputs = self.lookup_fields()?;
         let output = if self.at_keyword("output") || self.at_keyword("outputnew") {
@@ -611,11 +603,7 @@ impl<'a> Parser<'a> {
         let mut start = t.start + usize::from(sign.is_some());
         if start == t.end {
             // `- count`: the sign stands alone.
-            let f = self.peek(Mode::Search);
-            if f.kind != Tk::Word {
-                return None;
-            }
-            self.bump(f);
+            let f = self.eat(Tk::Word, Mode::Search)?;
             start = f.start;
         }
         let end = self.lx.pos;
@@ -627,11 +615,7 @@ impl<'a> Parser<'a> {
         let (func, field) = if open.kind == Tk::LParen && open.start == end && func_name {
             self.bump(open);
             let field = self.field_name()?;
-            let close = self.peek(Mode::Search);
-            if close.kind != Tk::RParen {
-                return None;
-            }
-            self.bump(close);
+            self.eat(Tk::RParen, Mode::Search)?;
             let func = Word {
                 text: word_text.to_owned(),
                 span: span(start, end),
@@ -673,17 +657,9 @@ impl<'a> Parser<'a> {
                 Tk::Eof => break,
                 Tk::Word => {
                     self.bump(t);
-                    let open = self.peek(Mode::Search);
-                    if open.kind != Tk::LParen {
-                        return None;
-                    }
-                    self.bump(open);
+                    self.eat(Tk::LParen, Mode::Search)?;
                     let field = self.field_name()?;
-                    let close = self.peek(Mode::Search);
-                    if close.kind != Tk::RParen {
-                        return None;
-                    }
-                    self.bump(close);
+                    let close = self.eat(Tk::RParen, Mode::Search)?;
                     let alias = if self.at_keyword("as") {
                         let kw = self.peek(Mode::Search);
                         self.bump(kw);

@@ -76,6 +76,15 @@ impl<'a> Parser<'a> {
         (a, lx.next(mode))
     }
 
+    /// Consumes the next token if it is of `kind`; `None` (nothing consumed) otherwise.
+    pub fn eat(&mut self, kind: Tk, mode: Mode) -> Option<Tok> {
+        let tok = self.peek(mode);
+        (tok.kind == kind).then(|| {
+            self.bump(tok);
+            tok
+        })
+    }
+
     pub fn bump(&mut self, tok: Tok) {
         self.lx.pos = tok.end;
     }
