@@ -16,23 +16,53 @@ use crate::Verbosity;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Rule files or directories to publish.
-    #[arg(required = true)]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub site: SiteArgs,
     /// The directory to write the site into (created if missing).
     #[arg(long, short, value_name = "DIR")]
     out: PathBuf,
+}
+
+/// What goes into a catalog site, shared by `build` and `serve`.
+#[derive(clap::Args, Clone)]
+pub struct SiteArgs {
+    /// Rule files or directories to publish.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
     /// The catalog's name, shown on every page.
     #[arg(long, default_value = "rulescope catalog")]
-    title: String,
+    pub title: String,
     /// Where the site will be published: ATT&CK Navigator layers then link back to rule pages.
     #[arg(long, value_name = "URL")]
-    base_url: Option<String>,
+    pub base_url: Option<String>,
     #[command(flatten)]
-    reference: ReferenceArgs,
+    pub reference: ReferenceArgs,
 }
 
 pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
+    let (corpus, options) = catalog(&args.site, verbosity)?;
+    let started = std::time::Instant::now();
+    let stats = rulescope_site::build(&corpus, &args.out, &options)
+        .with_context(|| format!("building the site in {}", args.out.display()))?;
+    if verbosity != Verbosity::Quiet {
+        println!(
+            "{} rules: {} pages, {} files ({:.1} MB) in {} ({:.2} s)",
+            stats.rules,
+            stats.pages,
+            stats.files,
+            stats.bytes as f64 / 1e6,
+            args.out.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads, lints and analyses the corpora: everything a site is built from.
+pub fn catalog(
+    args: &SiteArgs,
+    verbosity: Verbosity,
+) -> anyhow::Result<(CorpusAnalysis, SiteOptions)> {
     let reference = Reference::load(
         args.reference.attack.as_deref(),
         args.reference.event_catalog.as_deref(),
@@ -53,21 +83,7 @@ pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
         title: args.title.clone(),
         base_url: args.base_url.clone(),
     };
-    let started = std::time::Instant::now();
-    let stats = rulescope_site::build(&corpus, &args.out, &options)
-        .with_context(|| format!("building the site in {}", args.out.display()))?;
-    if verbosity != Verbosity::Quiet {
-        println!(
-            "{} rules: {} pages, {} files ({:.1} MB) in {} ({:.2} s)",
-            stats.rules,
-            stats.pages,
-            stats.files,
-            stats.bytes as f64 / 1e6,
-            args.out.display(),
-            started.elapsed().as_secs_f64()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok((corpus, options))
 }
 
 /// Rule pages show lint findings as their diagnostics. Lint reports the parse and ATT&CK

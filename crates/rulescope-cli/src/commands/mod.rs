@@ -36,7 +36,7 @@ pub fn load(paths: &[PathBuf], verbosity: Verbosity) -> LoadReport {
 }
 
 /// Reference data files, for the commands that analyse.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct ReferenceArgs {
     /// ATT&CK data: a STIX 2.1 bundle (MITRE's enterprise-attack.json) or rulescope's compact
     /// JSON. Without it, tactics are built in and technique names come from the rules.
