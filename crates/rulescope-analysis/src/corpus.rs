@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::report::{IndexEntry, RuleAnalysis, Shared, SimilarRule, Variant};
-use crate::rule::{Needles, term_key};
+use crate::rule::Needles;
 
 /// How many other rules a page names per shared indicator; the index page lists all.
 const SHARED_EXAMPLES: usize = 5;
@@ -118,22 +118,11 @@ pub fn link(analyses: &mut [RuleAnalysis], needles: &[Needles]) -> Indexes {
             } else {
                 &mut selector_terms
             };
-            index.add(
-                &term_key(&term.term, term.negated).key,
-                "_raw",
-                r,
-                &analysis.use_case,
-            );
+            index.add(&term.key, "_raw", r, &analysis.use_case);
         }
         for selector in &analysis.selectors {
-            for value in &selector.values {
-                let key = format!(
-                    "{} {}={}",
-                    selector_label(selector.kind),
-                    selector.field,
-                    value.to_lowercase()
-                );
-                selectors.add(&key, &selector.field, r, &analysis.use_case);
+            for key in &selector.keys {
+                selectors.add(key, &selector.field, r, &analysis.use_case);
             }
         }
         for row in &analysis.macros {
@@ -171,7 +160,7 @@ pub fn link(analyses: &mut [RuleAnalysis], needles: &[Needles]) -> Indexes {
                     } else {
                         &selector_terms
                     };
-                    index.shared(&term_key(&t.term, t.negated).key, r, analyses)
+                    index.shared(&t.key, r, analyses)
                 })
                 .collect(),
         );
@@ -196,18 +185,6 @@ pub fn link(analyses: &mut [RuleAnalysis], needles: &[Needles]) -> Indexes {
         indicators: indicators.entries(analyses),
         search_terms: terms.entries(analyses),
         selectors: selectors.entries(analyses),
-    }
-}
-
-fn selector_label(kind: rulescope_model::analysis::SelectorKind) -> &'static str {
-    use rulescope_model::analysis::SelectorKind::*;
-    match kind {
-        EventCode => "event",
-        Index => "index",
-        Sourcetype => "sourcetype",
-        Source => "source",
-        EdrEventType => "edr-type",
-        TimeWindow => "time-window",
     }
 }
 

@@ -155,6 +155,8 @@ pub struct SelectorRow {
     /// How the field is compared (`eq`, `term`, `gt` for a time window, ...).
     pub op: PredicateKind,
     pub values: Vec<String>,
+    /// The selector index's key of each value, in the order of `values`.
+    pub keys: Vec<String>,
     pub span: Span,
 }
 
@@ -167,6 +169,8 @@ pub struct SearchTermRow {
     pub negated: bool,
     /// Set when the term selects data (an event code) rather than describing the threat.
     pub selector: Option<SelectorKind>,
+    /// The key of the term in the corpus's search-term index (normalised, `NOT ` when negated).
+    pub key: String,
     pub shared: Shared,
     pub span: Span,
 }

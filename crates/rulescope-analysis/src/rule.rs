@@ -79,8 +79,8 @@ pub fn analyze(rule: &Rule, key: String, reference: &Reference) -> (RuleAnalysis
         .iter()
         .zip(&sources.term_selectors)
         .map(|(term, selector)| {
+            let normalized = term_key(&term.text, term.negated);
             if selector.is_none() && !term.negated {
-                let normalized = term_key(&term.text, term.negated);
                 needles.add(&normalized.needles);
             }
             SearchTermRow {
@@ -89,6 +89,7 @@ pub fn analyze(rule: &Rule, key: String, reference: &Reference) -> (RuleAnalysis
                 indexed: term.indexed,
                 negated: term.negated,
                 selector: *selector,
+                key: normalized.key,
                 shared: Shared::default(),
                 span: term.span,
             }

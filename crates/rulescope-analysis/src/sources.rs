@@ -232,6 +232,7 @@ pub fn classify(rule: &Rule, model: &mut QueryModel, catalog: &EventCatalog) -> 
             kind,
             field: predicate.field.clone(),
             op: predicate.kind,
+            keys: selector_keys(kind, &predicate.field, &predicate.values),
             values: predicate.values.clone(),
             span: predicate.span,
         });
@@ -259,6 +260,7 @@ pub fn classify(rule: &Rule, model: &mut QueryModel, catalog: &EventCatalog) -> 
                 } else {
                     PredicateKind::RawContains
                 },
+                keys: selector_keys(kind, "_raw", std::slice::from_ref(&term.text)),
                 values: vec![term.text.clone()],
                 span: term.span,
             });
@@ -499,4 +501,20 @@ mod tests {
             None
         );
     }
+}
+
+/// Selector index keys: `<kind> <field>=<value, lower case>` (`event EventCode=4688`).
+fn selector_keys(kind: SelectorKind, field: &str, values: &[String]) -> Vec<String> {
+    let label = match kind {
+        SelectorKind::EventCode => "event",
+        SelectorKind::Index => "index",
+        SelectorKind::Sourcetype => "sourcetype",
+        SelectorKind::Source => "source",
+        SelectorKind::EdrEventType => "edr-type",
+        SelectorKind::TimeWindow => "time-window",
+    };
+    values
+        .iter()
+        .map(|value| format!("{label} {field}={}", value.to_lowercase()))
+        .collect()
 }

@@ -366,6 +366,7 @@ fn corpus_counts_match_an_independent_count() {
             t.term.eq_ignore_ascii_case("cmd.exe") || t.term.eq_ignore_ascii_case("*cmd.exe*")
         })
         .expect("the rule's cmd.exe term");
+    assert_eq!(term.key, entry.key, "the row names its index entry");
     assert_eq!(term.shared.other_rules, expected.len() - 1);
     let others = use_cases.len() - 1;
     assert_eq!(term.shared.other_use_cases, others);
@@ -393,6 +394,33 @@ fn every_rule_is_analysed_and_event_selectors_are_not_indicators() {
             "{}: no stages",
             rule.id
         );
+    }
+    // Each row's keys name the index entries that list the rule.
+    let listed = |index: &[rulescope_analysis::report::IndexEntry], key: &str, rule: &str| {
+        index
+            .iter()
+            .find(|e| e.key == key)
+            .is_some_and(|e| e.rules.iter().any(|r| r == rule))
+    };
+    for rule in &corpus.rules {
+        for term in rule.search_terms.iter().filter(|t| t.selector.is_none()) {
+            assert!(
+                listed(&corpus.search_terms, &term.key, &rule.key),
+                "{}: term key {:?} not indexed",
+                rule.key,
+                term.key
+            );
+        }
+        for selector in &rule.selectors {
+            assert_eq!(selector.keys.len(), selector.values.len());
+            for key in &selector.keys {
+                assert!(
+                    listed(&corpus.selectors, key, &rule.key),
+                    "{}: selector key {key:?} not indexed",
+                    rule.key
+                );
+            }
+        }
     }
     // The most shared raw-text term across use cases is a command interpreter, not an
     // event selector (those are listed apart).

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 
-use rulescope_analysis::rule::term_key;
 use rulescope_model::Span;
 
 use crate::catalog::{Catalog, Kind, attribution_key, event_name, rule_href};
@@ -51,7 +50,6 @@ pub fn environment(catalog: &Catalog<'_>) -> Result<Environment<'static>, Error>
             })
             .collect(),
     );
-    let terms = Arc::clone(&entries);
     env.add_filter("href", move |name: &str, dir: &str| -> Option<String> {
         let kind = Kind::from_dir(dir)?;
         entries
@@ -78,29 +76,6 @@ pub fn environment(catalog: &Catalog<'_>) -> Result<Environment<'static>, Error>
             .collect(),
     );
     env.add_filter("rule_href", move |name: &str| rules.get(name).cloned());
-    env.add_filter("term_href", move |term: &str, negated: bool| {
-        let key = term_key(term, negated).key;
-        let names = terms.get(&Kind::SearchTerm)?;
-        names.contains(&key).then(|| Kind::SearchTerm.href(&key))
-    });
-    // Selector keys are `<kind label> <field>=<value, lower case>`: a rule's selector finds its
-    // entry by the part after the label.
-    let selectors: Arc<HashMap<String, String>> = Arc::new(
-        catalog
-            .corpus
-            .selectors
-            .iter()
-            .filter_map(|e| {
-                let (_, field_value) = e.key.split_once(' ')?;
-                Some((field_value.to_owned(), Kind::Selector.href(&e.key)))
-            })
-            .collect(),
-    );
-    env.add_filter("selector_href", move |field: &str, value: &str| {
-        selectors
-            .get(&format!("{field}={}", value.to_lowercase()))
-            .cloned()
-    });
     env.add_filter("span_text", |text: &str, span: Value| -> String {
         let at = |name| {
             span.get_attr(name)
