@@ -457,6 +457,22 @@ fn event_row(catalog: &EventCatalog, def: &SourceDef, id: u32) -> EventRow {
     }
 }
 
+/// Selector index keys: `<kind> <field>=<value, lower case>` (`event EventCode=4688`).
+fn selector_keys(kind: SelectorKind, field: &str, values: &[String]) -> Vec<String> {
+    let label = match kind {
+        SelectorKind::EventCode => "event",
+        SelectorKind::Index => "index",
+        SelectorKind::Sourcetype => "sourcetype",
+        SelectorKind::Source => "source",
+        SelectorKind::EdrEventType => "edr-type",
+        SelectorKind::TimeWindow => "time-window",
+    };
+    values
+        .iter()
+        .map(|value| format!("{label} {field}={}", value.to_lowercase()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,20 +517,4 @@ mod tests {
             None
         );
     }
-}
-
-/// Selector index keys: `<kind> <field>=<value, lower case>` (`event EventCode=4688`).
-fn selector_keys(kind: SelectorKind, field: &str, values: &[String]) -> Vec<String> {
-    let label = match kind {
-        SelectorKind::EventCode => "event",
-        SelectorKind::Index => "index",
-        SelectorKind::Sourcetype => "sourcetype",
-        SelectorKind::Source => "source",
-        SelectorKind::EdrEventType => "edr-type",
-        SelectorKind::TimeWindow => "time-window",
-    };
-    values
-        .iter()
-        .map(|value| format!("{label} {field}={}", value.to_lowercase()))
-        .collect()
 }
