@@ -77,6 +77,38 @@ pub fn analyze(load: LoadReport, reference: &Reference) -> CorpusAnalysis {
         search_terms: indexes.search_terms,
         selectors: indexes.selectors,
         load_diagnostics: load.diagnostics,
+        attack: attack_summary(&reference.attack),
+    }
+}
+
+fn attack_summary(catalog: &AttackCatalog) -> report::AttackSummary {
+    let mut techniques: Vec<report::AttackTechnique> = catalog
+        .techniques()
+        .iter()
+        .filter(|t| !t.deprecated && !t.revoked)
+        .map(|t| report::AttackTechnique {
+            id: t.id.clone(),
+            name: t.display_name.clone(),
+            parent_id: t.parent_id.clone(),
+            tactics: t.tactics.clone(),
+            url: t.url.clone(),
+        })
+        .collect();
+    techniques.sort_by(|a, b| a.id.cmp(&b.id));
+    report::AttackSummary {
+        domain: catalog.domain().to_owned(),
+        version: catalog.version().map(str::to_owned),
+        source: Some(catalog.source().clone()),
+        tactics: catalog
+            .tactics()
+            .iter()
+            .map(|t| report::AttackTactic {
+                id: t.id.clone(),
+                shortname: t.shortname.clone(),
+                name: t.name.clone(),
+            })
+            .collect(),
+        techniques,
     }
 }
 

@@ -5,6 +5,7 @@
 use rulescope_model::analysis::{PredicateKind, SelectorKind, StageRole};
 use rulescope_model::{Located, LogicFormat, Span};
 pub use rulescope_reference::CoverageRow;
+pub use rulescope_reference::attack::CatalogSource;
 pub use rulescope_reference::enrich::{AtomicTest, Attribution, Enrichment, LivingOffTheLand};
 use serde::Serialize;
 
@@ -60,6 +61,40 @@ pub struct CorpusAnalysis {
     pub selectors: Vec<IndexEntry>,
     /// What loading the corpus reported.
     pub load_diagnostics: Vec<Located>,
+    /// The ATT&CK the analysis used: the matrix shows its uncovered techniques too.
+    pub attack: AttackSummary,
+}
+
+/// The tactics and current techniques of the ATT&CK catalog the analysis used. The
+/// built-in fallback has tactics only.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AttackSummary {
+    pub domain: String,
+    pub version: Option<String>,
+    pub source: Option<CatalogSource>,
+    /// In matrix order.
+    pub tactics: Vec<AttackTactic>,
+    /// Neither deprecated nor revoked, sorted by id.
+    pub techniques: Vec<AttackTechnique>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AttackTactic {
+    pub id: String,
+    /// `lateral-movement`, as techniques name their tactics.
+    pub shortname: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AttackTechnique {
+    pub id: String,
+    /// `Parent: Sub` for sub-techniques.
+    pub name: String,
+    pub parent_id: Option<String>,
+    /// Tactic shortnames.
+    pub tactics: Vec<String>,
+    pub url: String,
 }
 
 /// One entry of a corpus index: a normalised indicator, term or selector and its rules.

@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use rulescope_analysis::report::{CorpusAnalysis, IndexEntry, RuleAnalysis};
+use rulescope_analysis::report::{AttackSummary, CorpusAnalysis, IndexEntry, RuleAnalysis};
 use rulescope_reference::enrich::Attribution;
 use serde::Serialize;
 
+use crate::render::safe_url;
 use crate::slug::slug;
 
 /// One kind of index page. Each has a directory with `index.html` (all entries) and one
@@ -443,8 +444,12 @@ pub fn tactic_shortname(name: &str) -> String {
 #[derive(Debug, Serialize)]
 pub struct MatrixColumn {
     pub tactic: String,
-    pub href: String,
+    /// The tactic's page; tactics without rules have none.
+    pub href: Option<String>,
     pub cells: Vec<MatrixCell>,
+    /// Techniques of the tactic (in the ATT&CK the analysis used) that no rule covers,
+    /// neither themselves nor through a sub-technique.
+    pub gaps: Vec<MatrixGap>,
 }
 
 #[derive(Debug, Serialize)]
@@ -457,19 +462,42 @@ pub struct MatrixCell {
     pub heat: usize,
 }
 
+#[derive(Debug, Serialize)]
+pub struct MatrixGap {
+    pub id: String,
+    pub name: String,
+    /// ATT&CK's page, when it is an http(s) address.
+    pub url: Option<String>,
+}
+
 /// A tactic's techniques: id to (name, keys of the rules covering it).
 type Column<'r> = BTreeMap<String, (String, BTreeSet<&'r str>)>;
 
 /// The ATT&CK matrix of the rules given: one column per tactic, its techniques by coverage.
-pub fn matrix<'r>(rules: impl Iterator<Item = &'r RuleAnalysis>) -> Vec<MatrixColumn> {
+/// With `attack`, the columns follow its tactic order, every tactic has a column and each
+/// lists the techniques left uncovered.
+pub fn matrix<'r>(
+    rules: impl Iterator<Item = &'r RuleAnalysis>,
+    attack: Option<&AttackSummary>,
+) -> Vec<MatrixColumn> {
+    let rank = |name: &str| {
+        let shortname = tactic_shortname(name);
+        attack
+            .and_then(|a| a.tactics.iter().position(|t| t.shortname == shortname))
+            .unwrap_or_else(|| 100 + tactic_rank(name))
+    };
     let mut grid: BTreeMap<(usize, String), Column<'r>> = BTreeMap::new();
+    for tactic in attack.iter().flat_map(|a| &a.tactics) {
+        grid.entry((rank(&tactic.name), tactic.name.clone()))
+            .or_default();
+    }
     for rule in rules {
         for row in &rule.attack {
             let Some(id) = &row.technique_id else {
                 continue;
             };
             let column = grid
-                .entry((tactic_rank(&row.tactic_name), row.tactic_name.clone()))
+                .entry((rank(&row.tactic_name), row.tactic_name.clone()))
                 .or_default();
             let cell = column
                 .entry(id.clone())
@@ -483,8 +511,16 @@ pub fn matrix<'r>(rules: impl Iterator<Item = &'r RuleAnalysis>) -> Vec<MatrixCo
         .max()
         .unwrap_or(1)
         .max(1);
+    // Rules sometimes file a technique under another tactic: it is covered all the same.
+    let covered: BTreeSet<String> = grid
+        .values()
+        .flat_map(|c| c.keys())
+        .map(|id| id.split('.').next().unwrap_or(id).to_owned())
+        .collect();
     grid.into_iter()
         .map(|((_, tactic), cells)| {
+            let gaps = attack.map_or_else(Vec::new, |a| gaps(a, &tactic, &covered));
+            let href = (!cells.is_empty()).then(|| Kind::Tactic.href(&tactic));
             let mut cells: Vec<MatrixCell> = cells
                 .into_iter()
                 .map(|(id, (name, rules))| MatrixCell {
@@ -497,10 +533,28 @@ pub fn matrix<'r>(rules: impl Iterator<Item = &'r RuleAnalysis>) -> Vec<MatrixCo
                 .collect();
             cells.sort_by(|a, b| b.rules.cmp(&a.rules).then(a.id.cmp(&b.id)));
             MatrixColumn {
-                href: Kind::Tactic.href(&tactic),
+                href,
                 tactic,
                 cells,
+                gaps,
             }
+        })
+        .collect()
+}
+
+/// The tactic's top-level techniques that no rule covers, themselves or through a
+/// sub-technique (`covered` holds the top-level ids of every covered technique).
+fn gaps(attack: &AttackSummary, tactic: &str, covered: &BTreeSet<String>) -> Vec<MatrixGap> {
+    let shortname = tactic_shortname(tactic);
+    attack
+        .techniques
+        .iter()
+        .filter(|t| t.parent_id.is_none() && t.tactics.contains(&shortname))
+        .filter(|t| !covered.contains(&t.id))
+        .map(|t| MatrixGap {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            url: safe_url(Some(&t.url)),
         })
         .collect()
 }

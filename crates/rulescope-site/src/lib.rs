@@ -250,8 +250,10 @@ impl Site<'_> {
             Job::Kind(kind) => {
                 let index = self.catalog.index(kind);
                 let rows: Vec<Value> = index.entries.iter().map(row).collect();
-                let matrix = (kind == Kind::Technique)
-                    .then(|| catalog::matrix(self.catalog.corpus.rules.iter()));
+                let matrix = (kind == Kind::Technique).then(|| {
+                    let corpus = self.catalog.corpus;
+                    catalog::matrix(corpus.rules.iter(), Some(&corpus.attack))
+                });
                 let ctx =
                     context! { kind => kind_view(kind), entries => rows, matrix => Serde(matrix) };
                 let path = format!("{}/index.html", kind.dir());
@@ -269,7 +271,7 @@ impl Site<'_> {
                         | Kind::ThreatActor
                         | Kind::Software
                 )
-                .then(|| catalog::matrix(corpus_rules()));
+                .then(|| catalog::matrix(corpus_rules(), None));
                 let external = (kind == Kind::Technique)
                     .then(|| {
                         corpus_rules()

@@ -345,6 +345,7 @@ fn an_empty_corpus_builds_a_site_that_says_so() {
         search_terms: Vec::new(),
         selectors: Vec::new(),
         load_diagnostics: Vec::new(),
+        attack: Default::default(),
     };
     let stats = build(&empty, dir.path(), &SiteOptions::default()).expect("builds");
     assert_eq!(stats.rules, 0);
@@ -367,4 +368,59 @@ fn an_unwritable_output_is_an_error_not_a_panic() {
         "{error}"
     );
     assert!(error.to_string().contains("taken"), "{error}");
+}
+
+/// The corpus matrix follows the ATT&CK the analysis used: every tactic has a column, in
+/// its order, and lists the techniques no rule covers, itself or through a sub-technique.
+#[test]
+fn the_matrix_lists_uncovered_techniques_under_their_tactic() {
+    let (dir, _) = built();
+    let html = read(&dir.path().join("techniques/index.html"));
+    let columns: Vec<&str> = html.split("<section class=\"tactic\"").skip(1).collect();
+    let tactic = |c: &str| {
+        let heading = c.split("</h3>").next().unwrap_or("");
+        let text: String = heading
+            .split('<')
+            .filter_map(|part| part.split_once('>').map(|(_, text)| text))
+            .collect();
+        text.split_whitespace()
+            .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let names: Vec<String> = columns.iter().map(|c| tactic(c)).collect();
+    // ATT&CK's order first; tactics the catalog does not know follow.
+    assert_eq!(
+        names[..4],
+        [
+            "Initial Access",
+            "Execution",
+            "Discovery",
+            "Lateral Movement"
+        ]
+    );
+    assert!(
+        !columns[2].contains("tactics/discovery.html"),
+        "no page, no link"
+    );
+    let gaps = |name: &str| -> String {
+        let column = columns.iter().find(|c| tactic(c) == name).expect("column");
+        column
+            .split("<details class=\"gaps\">")
+            .nth(1)
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(gaps("Execution").contains("T1059"));
+    assert!(
+        !gaps("Execution").contains("T1569"),
+        "covered through T1569.002"
+    );
+    assert!(gaps("Lateral Movement").contains("T1570"));
+    assert!(!gaps("Lateral Movement").contains("T1021"));
+    assert!(gaps("Discovery").contains("1 without rules"));
+    assert!(gaps("Initial Access").is_empty(), "T1190 is covered");
+    // Entry pages show only what their rules cover.
+    let source = read(&dir.path().join("data-sources/sysmon.html"));
+    assert!(!source.contains("without rules"));
 }
