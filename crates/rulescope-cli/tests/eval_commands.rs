@@ -127,3 +127,59 @@ fn coverage_separates_the_techniques_own_rules() {
     );
     assert_eq!(technique["files"][0]["noise"], json!([]));
 }
+
+#[test]
+fn coverage_gives_every_rule_its_verdict_over_the_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (rules, events) = fixture(dir.path());
+    let report = json_out(&rulescope(&[
+        "coverage", "--rules", &rules, "--events", &events, "--format", "json",
+    ]));
+    let verdict = &report["rules"][0];
+    assert_eq!(verdict["id"], "1.1");
+    assert_eq!(verdict["status"], "evaluated");
+    assert_eq!(verdict["fired_on"][0]["technique_match"], true);
+    assert_eq!(verdict["fired_on"][0]["rows"], 1);
+    assert_eq!(verdict["funnel"][0]["rows_in"], 3);
+    assert_eq!(verdict["sample_rows"][0]["p"], "cmd.exe");
+}
+
+/// `build --events`: the rule page says the rule fires, on which file, and the site gets
+/// its coverage page; under the classic rendering the same rule is silent and the page says
+/// where its events were lost.
+#[test]
+fn build_with_events_puts_verdicts_on_rule_pages() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (rules, events) = fixture(dir.path());
+    let site = dir.path().join("site");
+    let site = site.to_string_lossy();
+    let built = rulescope(&["build", &rules, "--out", &site, "--events", &events]);
+    assert!(built.status.success(), "{built:?}");
+    let page = std::fs::read_to_string(dir.path().join("site/rules/1.1.html")).expect("page");
+    assert!(
+        page.contains("<strong>Fires</strong> on 1 of 1 event files, 1 of them recorded for one of its own techniques."),
+        "{page}"
+    );
+    assert!(page.contains("<code>T1021.002-SMB Admin Shares/psexec.jsonl</code>"));
+    let coverage = std::fs::read_to_string(dir.path().join("site/coverage.html")).expect("page");
+    assert!(coverage.contains("<a href=\"rules/1.1.html\">1.1</a>"));
+
+    let classic = rulescope(&[
+        "build",
+        &rules,
+        "--out",
+        &site,
+        "--events",
+        &events,
+        "--rendering",
+        "classic",
+    ]);
+    assert!(classic.status.success(), "{classic:?}");
+    let page = std::fs::read_to_string(dir.path().join("site/rules/1.1.html")).expect("page");
+    assert!(
+        page.contains(
+            "<strong>Silent</strong> on all 1 event files: every event was lost at <code>"
+        ),
+        "{page}"
+    );
+}

@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::{Engine, InputStats, input};
+use crate::{Engine, Fields, FunnelStage, InputStats, RuleOutcome, Status, input};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CoverageReport {
     pub rendering: crate::Rendering,
+    /// The event files and directories given; each file below is one of them or under one.
+    pub inputs: Vec<PathBuf>,
     pub rules_total: usize,
     pub rules_evaluable: usize,
     pub input: InputStats,
@@ -19,6 +21,124 @@ pub struct CoverageReport {
     pub techniques: Vec<TechniqueCoverage>,
     /// Files whose path names no technique; their firing rules are all noise.
     pub unlabelled: Vec<FileCoverage>,
+    /// Every rule over all the files, in the engine's order: what a rule page shows.
+    pub rules: Vec<RuleVerdict>,
+}
+
+/// One rule run over each event file on its own.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleVerdict {
+    pub id: String,
+    pub title: String,
+    pub path: String,
+    pub technique_ids: Vec<String>,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Verdict {
+    NotEvaluable {
+        reason: String,
+    },
+    Evaluated {
+        /// The files it fired on, in file order.
+        fired_on: Vec<FiredOn>,
+        /// Rows in and out of each stage, summed over every file: where a silent rule
+        /// lost its events.
+        funnel: Vec<FunnelStage>,
+        regex_limit_hits: u64,
+        /// Result rows of the first file it fired on.
+        sample_rows: Vec<Fields>,
+    },
+}
+
+impl RuleVerdict {
+    pub fn fired(&self) -> bool {
+        matches!(&self.verdict, Verdict::Evaluated { fired_on, .. } if !fired_on.is_empty())
+    }
+
+    fn new(outcome: &RuleOutcome) -> Self {
+        let verdict = match &outcome.status {
+            Status::NotEvaluable { reason } => Verdict::NotEvaluable {
+                reason: reason.clone(),
+            },
+            Status::Evaluated { funnel, .. } => Verdict::Evaluated {
+                fired_on: Vec::new(),
+                funnel: funnel
+                    .iter()
+                    .map(|s| FunnelStage {
+                        stage: s.stage.clone(),
+                        rows_in: 0,
+                        rows_out: 0,
+                    })
+                    .collect(),
+                regex_limit_hits: 0,
+                sample_rows: Vec::new(),
+            },
+        };
+        RuleVerdict {
+            id: outcome.id.clone(),
+            title: outcome.title.clone(),
+            path: outcome.path.clone(),
+            technique_ids: outcome.technique_ids.clone(),
+            verdict,
+        }
+    }
+
+    /// Adds one file's outcome.
+    fn add(&mut self, outcome: RuleOutcome, file: &Path, techniques: &[String]) {
+        let (
+            Verdict::Evaluated {
+                fired_on,
+                funnel,
+                regex_limit_hits,
+                sample_rows,
+            },
+            Status::Evaluated {
+                fired,
+                row_count,
+                funnel: stages,
+                regex_limit_hits: hits,
+                rows,
+                ..
+            },
+        ) = (&mut self.verdict, outcome.status)
+        else {
+            return;
+        };
+        for (total, stage) in funnel.iter_mut().zip(stages) {
+            total.rows_in += stage.rows_in;
+            total.rows_out += stage.rows_out;
+        }
+        *regex_limit_hits += hits;
+        if fired {
+            if fired_on.is_empty() {
+                *sample_rows = rows;
+            }
+            fired_on.push(FiredOn {
+                path: file.to_owned(),
+                techniques: techniques.to_vec(),
+                rows: row_count,
+                technique_match: self
+                    .technique_ids
+                    .iter()
+                    .any(|r| techniques.iter().any(|t| same_technique(r, t))),
+            });
+        }
+    }
+}
+
+/// A file a rule fired on.
+#[derive(Clone, Debug, Serialize)]
+pub struct FiredOn {
+    pub path: PathBuf,
+    /// The techniques its path names.
+    pub techniques: Vec<String>,
+    pub rows: u64,
+    /// One of them is the rule's own technique: a candidate true positive.
+    pub technique_match: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -92,6 +212,7 @@ pub fn coverage(
     let mut stats = InputStats::default();
     let mut by_technique: BTreeMap<String, Vec<FileCoverage>> = BTreeMap::new();
     let mut unlabelled = Vec::new();
+    let mut verdicts: Vec<RuleVerdict> = Vec::new();
     for (i, file) in files.iter().enumerate() {
         progress(i, files.len());
         let before = stats.events;
@@ -107,29 +228,33 @@ pub fn coverage(
             true_positive_candidates: Vec::new(),
             noise: Vec::new(),
         };
-        for outcome in session.finish() {
-            let crate::Status::Evaluated {
+        let outcomes = session.finish();
+        if verdicts.is_empty() {
+            verdicts = outcomes.iter().map(RuleVerdict::new).collect();
+        }
+        for (outcome, verdict) in outcomes.into_iter().zip(&mut verdicts) {
+            if let Status::Evaluated {
                 fired: true,
                 row_count,
                 ..
             } = outcome.status
-            else {
-                continue;
-            };
-            let fired = FiredRule {
-                id: outcome.id,
-                title: outcome.title,
-                rows: row_count,
-            };
-            let matches = outcome
-                .technique_ids
-                .iter()
-                .any(|r| techniques.iter().any(|t| same_technique(r, t)));
-            if matches {
-                cov.true_positive_candidates.push(fired);
-            } else {
-                cov.noise.push(fired);
+            {
+                let fired = FiredRule {
+                    id: outcome.id.clone(),
+                    title: outcome.title.clone(),
+                    rows: row_count,
+                };
+                let matches = outcome
+                    .technique_ids
+                    .iter()
+                    .any(|r| techniques.iter().any(|t| same_technique(r, t)));
+                if matches {
+                    cov.true_positive_candidates.push(fired);
+                } else {
+                    cov.noise.push(fired);
+                }
             }
+            verdict.add(outcome, file, &techniques);
         }
         if techniques.is_empty() {
             unlabelled.push(cov);
@@ -141,6 +266,7 @@ pub fn coverage(
     }
     CoverageReport {
         rendering: engine.rendering,
+        inputs: dir.to_vec(),
         rules_total: engine.rules.len(),
         rules_evaluable: engine.rules.iter().filter(|r| r.plan.is_ok()).count(),
         input: stats,
@@ -156,6 +282,17 @@ pub fn coverage(
             })
             .collect(),
         unlabelled,
+        // With no file at all, every rule still gets its verdict.
+        rules: if verdicts.is_empty() {
+            engine
+                .session()
+                .finish()
+                .iter()
+                .map(RuleVerdict::new)
+                .collect()
+        } else {
+            verdicts
+        },
     }
 }
 

@@ -7,6 +7,7 @@
 //! directory. See [`build`].
 
 mod catalog;
+mod evaluation;
 mod export;
 mod highlight;
 mod render;
@@ -28,6 +29,8 @@ pub use highlight::highlight;
 pub use slug::slug;
 
 use catalog::{Catalog, Kind};
+use evaluation::Evaluation;
+use rulescope_eval::coverage::CoverageReport;
 
 /// How to build the site.
 #[derive(Clone, Debug)]
@@ -37,6 +40,9 @@ pub struct SiteOptions {
     /// Where the site will be published (`https://rules.example/`): Navigator layers link
     /// back to rule pages only when it is known.
     pub base_url: Option<String>,
+    /// The rules run over recorded events: rule pages show their verdicts and the site gets
+    /// a coverage page.
+    pub evaluation: Option<CoverageReport>,
 }
 
 impl Default for SiteOptions {
@@ -44,6 +50,7 @@ impl Default for SiteOptions {
         Self {
             title: "rulescope catalog".to_owned(),
             base_url: None,
+            evaluation: None,
         }
     }
 }
@@ -135,6 +142,7 @@ pub fn build(
         catalog: &catalog,
         env: &env,
         options,
+        evaluation: options.evaluation.as_ref().map(Evaluation::new),
         out: out_dir,
         // Converted once: index pages list the same rules many times over.
         rule_values: catalog
@@ -144,6 +152,9 @@ pub fn build(
             .collect(),
     };
     let mut jobs = vec![Job::Home, Job::Search, Job::Diagnostics, Job::Exports];
+    if options.evaluation.is_some() {
+        jobs.push(Job::Coverage);
+    }
     jobs.extend((0..corpus.rules.len()).map(Job::Rule));
     for index in &catalog.indexes {
         jobs.push(Job::Kind(index.kind));
@@ -162,6 +173,7 @@ enum Job {
     Search,
     Diagnostics,
     Exports,
+    Coverage,
     Rule(usize),
     Kind(Kind),
     Entry(Kind, usize),
@@ -226,6 +238,7 @@ struct Site<'a> {
     catalog: &'a Catalog<'a>,
     env: &'a Environment<'static>,
     options: &'a SiteOptions,
+    evaluation: Option<Evaluation<'a>>,
     out: &'a Path,
     rule_values: Vec<Value>,
 }
@@ -246,6 +259,14 @@ impl Site<'_> {
                 self.page(&mut stats, "diagnostics.html", "diagnostics.html", "", ctx)?;
             }
             Job::Exports => self.exports(&mut stats)?,
+            Job::Coverage => {
+                if let Some(evaluation) = &self.evaluation {
+                    let ctx =
+                        context! { coverage => Serde(evaluation.coverage_view(self.catalog)) };
+                    self.page(&mut stats, "coverage.html", "coverage.html", "", ctx)?;
+                    self.write_json(&mut stats, "coverage.json", evaluation.report)?;
+                }
+            }
             Job::Rule(i) => self.rule(&mut stats, i)?,
             Job::Kind(kind) => {
                 let index = self.catalog.index(kind);
@@ -303,6 +324,7 @@ impl Site<'_> {
             file => file.clone(),
             attack_groups => Serde(export::attack_groups(rule)),
             query_html => Value::from_safe_string(self.query_html(rule)),
+            verdict => Serde(self.evaluation.as_ref().and_then(|e| e.verdict(rule))),
         };
         self.page(stats, &rule_ref.href, "rule.html", "../", ctx.clone())?;
         let md = self.render("rule.md", "../", ctx)?;
@@ -446,6 +468,7 @@ impl Site<'_> {
             root,
             site_title => &self.options.title,
             rule_count => self.catalog.rules.len(),
+            has_coverage => self.evaluation.is_some(),
             ..ctx
         };
         self.env

@@ -13,7 +13,7 @@ use crate::catalog::{Catalog, Kind, attribution_key, event_name, rule_href};
 use crate::highlight::{escape_into, stage_anchor};
 use crate::slug::slug;
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
     ("home.html", include_str!("../templates/home.html")),
@@ -26,6 +26,8 @@ const TEMPLATES: [(&str, &str); 10] = [
         "diagnostics.html",
         include_str!("../templates/diagnostics.html"),
     ),
+    ("coverage.html", include_str!("../templates/coverage.html")),
+    ("verdict.html", include_str!("../templates/verdict.html")),
     ("rule.md", include_str!("../templates/rule.md")),
 ];
 

@@ -12,6 +12,7 @@ fn built() -> (tempfile::TempDir, rulescope_site::SiteStats) {
     let dir = tempfile::tempdir().expect("temp dir");
     let options = SiteOptions {
         base_url: Some("https://rules.example/catalog/".into()),
+        evaluation: Some(fixture::evaluation()),
         ..SiteOptions::default()
     };
     let stats = build(&fixture::corpus(), dir.path(), &options).expect("site builds");
@@ -111,6 +112,8 @@ fn writes_every_page_and_export() {
         "formats/splunk.html",
         "data-sources/sysmon.html",
         "macros/get_endpoint_data.html",
+        "coverage.html",
+        "coverage.json",
     ] {
         assert!(root.join(path).is_file(), "{path} missing");
     }
@@ -423,4 +426,42 @@ fn the_matrix_lists_uncovered_techniques_under_their_tactic() {
     // Entry pages show only what their rules cover.
     let source = read(&dir.path().join("data-sources/sysmon.html"));
     assert!(!source.contains("without rules"));
+}
+
+/// Built with recorded events, rule pages say whether the rule fires and where a silent one
+/// lost its events; the coverage page lists technique → files → rules.
+#[test]
+fn verdicts_on_rule_pages_and_the_coverage_page() {
+    let (dir, _) = built();
+    let fired = rule_page(dir.path(), "1001.2001", "html");
+    assert!(fired.contains("<strong>Fires</strong> on 1 of 2 event files, 1 of them recorded for one of its own techniques."), "{fired}");
+    assert!(
+        fired.contains(
+            "<code>TA0008-Lateral Movement/T1021.002-SMB Admin Shares/remsvc.evtx</code>"
+        )
+    );
+    assert!(fired.contains("<td>cmd.exe\n&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
+    let silent = rule_page(dir.path(), "1002.3001", "html");
+    assert!(silent.contains("<strong>Silent</strong> on all 2 event files: every event was lost at <code>`get_endpoint_data` `get_endpoint_data_sysmon` ...</code>."));
+    assert!(silent.contains("2 regex matches hit PCRE2's match limit"));
+    let hostile = rule_page(dir.path(), fixture::corpus().rules[3].key.as_str(), "html");
+    assert!(
+        hostile.contains("<strong>Not evaluable</strong>: unsupported command: &quot;&gt;&lt;img")
+    );
+    // SQL rules are not run, and say so.
+    let sql = rule_page(dir.path(), "1001.2002", "html");
+    assert!(sql.contains("Not run: the evaluator runs Splunk rules only."));
+
+    let coverage = read(&dir.path().join("coverage.html"));
+    assert!(coverage.contains("<dt>Techniques detected by their own rules</dt><dd>1 of 1</dd>"));
+    assert!(coverage.contains("<a href=\"rules/1001.2001.html\">1001.2001</a>"));
+    // No rule names T1021.002 itself, so it has no page to link to; ATT&CK still names it.
+    assert!(coverage.contains("-h\">T1021.002 Remote Services: SMB/Windows Admin Shares</h2>"));
+    assert!(coverage.contains("<code>other/&lt;script&gt;alert(1)&lt;/script&gt;.evtx</code>"));
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&dir.path().join("coverage.json"))).expect("coverage.json");
+    assert_eq!(json["rules"][0]["status"], "evaluated");
+    assert_eq!(json["rules"][0]["fired_on"][0]["technique_match"], true);
+    let home = read(&dir.path().join("index.html"));
+    assert!(home.contains("href=\"coverage.html\""));
 }

@@ -1,5 +1,5 @@
 //! Golden copies of one rule page, HTML and Markdown, reviewed by hand: any change to what
-//! a reader sees shows up as a diff.
+//! a reader sees shows up as a diff. Built with recorded-event verdicts.
 
 mod fixture;
 
@@ -8,7 +8,11 @@ use rulescope_site::{SiteOptions, build};
 #[test]
 fn rule_page_html_and_markdown() {
     let dir = tempfile::tempdir().expect("temp dir");
-    build(&fixture::corpus(), dir.path(), &SiteOptions::default()).expect("site builds");
+    let options = SiteOptions {
+        evaluation: Some(fixture::evaluation()),
+        ..SiteOptions::default()
+    };
+    build(&fixture::corpus(), dir.path(), &options).expect("site builds");
     let read = |name: &str| {
         std::fs::read_to_string(dir.path().join("rules").join(name)).expect("rule page")
     };

@@ -12,6 +12,7 @@ use rulescope_model::Diagnostic;
 use rulescope_site::SiteOptions;
 
 use super::ReferenceArgs;
+use super::test::EngineArgs;
 use crate::Verbosity;
 
 #[derive(clap::Args)]
@@ -37,6 +38,14 @@ pub struct SiteArgs {
     pub base_url: Option<String>,
     #[command(flatten)]
     pub reference: ReferenceArgs,
+    /// Recorded events (EVTX, JSON lines; directories are walked): each rule page then says
+    /// whether the rule fires on them, and the site gets a coverage page (event files
+    /// labelled with ATT&CK technique ids in their path).
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub events: Vec<PathBuf>,
+    /// How rules run over `--events`.
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
@@ -69,6 +78,16 @@ pub fn catalog(
     )
     .context("loading reference data")?;
     let report = super::load(&args.paths, verbosity);
+    let evaluation = if args.events.is_empty() {
+        None
+    } else {
+        let engine = args.engine.compile(&report.rules)?;
+        Some(super::coverage::run_coverage(
+            &engine,
+            &args.events,
+            verbosity,
+        ))
+    };
     let findings = rulescope_lint::lint_corpus(
         &report.rules,
         &LintContext {
@@ -82,6 +101,7 @@ pub fn catalog(
     let options = SiteOptions {
         title: args.title.clone(),
         base_url: args.base_url.clone(),
+        evaluation,
     };
     Ok((corpus, options))
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use rulescope_eval::Engine;
 use rulescope_eval::coverage::{CoverageReport, FiredRule, coverage};
 
 use super::test::EngineArgs;
@@ -20,18 +21,15 @@ pub struct Args {
     events: Vec<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
 pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
     let engine = args.engine.engine(&args.rules, verbosity)?;
-    let bar = crate::progress::bar(0, "event files", verbosity);
-    let report = coverage(&engine, &args.events, &mut |i, total| {
-        bar.set_length(total as u64);
-        bar.set_position(i as u64);
-    });
-    bar.finish_and_clear();
+    let report = run_coverage(&engine, &args.events, verbosity);
     let mut out = std::io::stdout().lock();
-    match args.engine.format {
+    match args.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
@@ -39,6 +37,17 @@ pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
         Format::Text => print_text(&mut out, &report)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the engine over each event file, with a progress bar over the files.
+pub fn run_coverage(engine: &Engine, events: &[PathBuf], verbosity: Verbosity) -> CoverageReport {
+    let bar = crate::progress::bar(0, "event files", verbosity);
+    let report = coverage(engine, events, &mut |i, total| {
+        bar.set_length(total as u64);
+        bar.set_position(i as u64);
+    });
+    bar.finish_and_clear();
+    report
 }
 
 fn ids(rules: &[FiredRule]) -> String {

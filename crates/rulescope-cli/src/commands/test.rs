@@ -28,8 +28,8 @@ impl From<RenderingArg> for Rendering {
     }
 }
 
-/// Options shared by `test` and `coverage`.
-#[derive(clap::Args)]
+/// How rules are run over events: shared by `test`, `coverage`, `build` and `serve`.
+#[derive(clap::Args, Clone)]
 pub struct EngineArgs {
     #[arg(long, value_enum, default_value_t)]
     pub rendering: RenderingArg,
@@ -39,14 +39,16 @@ pub struct EngineArgs {
     /// A directory of CSV lookups (`<name>` or `<name>.csv`).
     #[arg(long)]
     pub lookups: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
 }
 
 impl EngineArgs {
     /// Loads the rules and compiles them.
     pub fn engine(&self, rules: &[PathBuf], verbosity: Verbosity) -> anyhow::Result<Engine> {
-        let report = super::load(rules, verbosity);
+        self.compile(&super::load(rules, verbosity).rules)
+    }
+
+    /// Compiles loaded rules.
+    pub fn compile(&self, rules: &[rulescope_model::Rule]) -> anyhow::Result<Engine> {
         let macros_conf = match &self.macros {
             Some(p) => Some(
                 std::fs::read_to_string(p)
@@ -55,7 +57,7 @@ impl EngineArgs {
             None => None,
         };
         Ok(Engine::new(
-            &report.rules,
+            rules,
             &EngineOptions {
                 rendering: self.rendering.into(),
                 macros_conf,
@@ -75,6 +77,8 @@ pub struct Args {
     events: Vec<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
 /// Result rows shown per rule in text output.
@@ -105,7 +109,7 @@ pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
     });
     bar.finish_and_clear();
     let mut out = std::io::stdout().lock();
-    match args.engine.format {
+    match args.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
