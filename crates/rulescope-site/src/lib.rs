@@ -371,7 +371,15 @@ impl Site<'_> {
             }
         };
         let rules_with_errors = catalog.rules.iter().filter(|r| r.errors > 0).count();
+        let recorded = self.evaluation.as_ref().map(|e| {
+            let techniques = &e.report.techniques;
+            context! {
+                techniques => techniques.len(),
+                detected => techniques.iter().filter(|t| t.files_detected > 0).count(),
+            }
+        });
         context! {
+            recorded,
             use_cases => catalog.use_cases(),
             technique_count => catalog.index(Kind::Technique).entries.len(),
             indicator_count => catalog.index(Kind::Indicator).entries.len(),

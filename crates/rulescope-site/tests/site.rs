@@ -463,5 +463,7 @@ fn verdicts_on_rule_pages_and_the_coverage_page() {
     assert_eq!(json["rules"][0]["status"], "evaluated");
     assert_eq!(json["rules"][0]["fired_on"][0]["technique_match"], true);
     let home = read(&dir.path().join("index.html"));
-    assert!(home.contains("href=\"coverage.html\""));
+    assert!(home.contains(
+        "<dt>Recorded techniques detected</dt><dd><a href=\"coverage.html\">1 of 1</a></dd>"
+    ));
 }
