@@ -161,7 +161,8 @@ fn pages_load_without_console_errors() {
     }
 }
 
-/// The page of the reference rule shows every section with the right values.
+/// The page of the reference rule shows every section with the right values, and, built
+/// with the recorded PsExec attacks under the classic rendering, that it fires on them.
 #[test]
 fn impacket_psexec_page_in_the_browser() {
     if chromium().is_none() {
@@ -181,6 +182,11 @@ fn impacket_psexec_page_in_the_browser() {
         .arg(shared.join("data/attack-enterprise.json"))
         .arg("--event-catalog")
         .arg(shared.join("data/windows-events.csv"))
+        .arg("--events")
+        .arg(shared.join(
+            "datasets/EVTX-to-MITRE-Attack/TA0008-Lateral Movement/T1021.002-SMB Windows Admin Shares",
+        ))
+        .args(["--rendering", "classic"])
         .arg("--out")
         .arg(dir.path())
         .arg("-q")
@@ -233,4 +239,17 @@ fn impacket_psexec_page_in_the_browser() {
     let terms = dom.split("id=\"search-terms\"").nth(1).unwrap_or_default();
     let terms = terms.split("</section>").next().unwrap_or_default();
     assert!(!terms.contains(">TERM<"), "{terms}");
+    // `Relative_Target_Name` exists in the classic rendering only: there the rule fires on
+    // the PsExec recording (checked by hand in rulescope-eval's tests/psexec.rs).
+    let verdict = dom.split("id=\"verdict\"").nth(1).unwrap_or_default();
+    let verdict = verdict.split("</section>").next().unwrap_or_default();
+    assert!(verdict.contains("<strong>Fires</strong>"), "{verdict}");
+    assert!(verdict.contains("PSexec"), "{verdict}");
+    let (dom, log) = load(&dir.path().join("coverage.html"), "");
+    assert!(dom.contains("T1021.002"), "{dom}");
+    assert!(
+        console_errors(&log).is_empty(),
+        "{:?}",
+        console_errors(&log)
+    );
 }
