@@ -733,7 +733,7 @@ fn project(row: &Fields, patterns: &[String], table: bool, remove: bool) -> Fiel
         return row.iter().filter(|(k, _)| !matches(k)).map(keep).collect();
     }
     if table {
-        let mut out = Fields::new();
+        let mut out = Fields::default();
         for p in patterns {
             for (k, v) in row {
                 if glob_match(p, k) && !out.contains_key(k) {
