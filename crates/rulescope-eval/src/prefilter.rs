@@ -19,6 +19,9 @@ struct Base {
     header: Skeleton,
     /// `None` when the rule does not start with a search: every event enters it.
     search: Option<Search>,
+    /// The engine-wide number of each gate the search can have, so equal gates of different
+    /// rules are tested once: the whole search first, then each conjunct of a top-level AND.
+    gate_ids: Vec<usize>,
 }
 
 pub(crate) struct Prefilter {
@@ -35,6 +38,13 @@ pub(crate) struct Prefilter {
 impl Prefilter {
     pub(crate) fn new<'a>(plans: impl Iterator<Item = Option<&'a Plan>>) -> Prefilter {
         let (mut literals, mut literal_ids) = (Vec::new(), HashMap::new());
+        let mut gate_numbers: HashMap<String, usize> = HashMap::new();
+        let mut gate_id = |s: &Search| {
+            let mut print = String::new();
+            s.fingerprint(&mut print);
+            let next = gate_numbers.len();
+            *gate_numbers.entry(print).or_insert(next)
+        };
         let bases = plans
             .map(|plan| {
                 let plan = plan?;
@@ -44,10 +54,18 @@ impl Prefilter {
                     }
                     _ => None,
                 };
+                let mut gate_ids = Vec::new();
+                if let Some(s) = &search {
+                    gate_ids.push(gate_id(s));
+                    if let Search::And(items) = s {
+                        gate_ids.extend(items.iter().map(&mut gate_id));
+                    }
+                }
                 Some(Base {
                     selector: plan.selector.clone(),
                     header: plan.header.clone(),
                     search,
+                    gate_ids,
                 })
             })
             .collect();
@@ -144,9 +162,8 @@ struct Candidates {
 impl Candidates {
     fn new(filter: &Prefilter, event: &Event, (st, src, code, mentions): &HeaderKey) -> Self {
         let mut gates = Vec::new();
-        let mut gate_ids: HashMap<String, usize> = HashMap::new();
+        let mut local: HashMap<usize, usize> = HashMap::new();
         let mut rules = Vec::new();
-        let mut print = String::new();
         for (i, base) in filter.bases.iter().enumerate() {
             let Some(base) = base else { continue };
             if !base.selector.admits(st, src, *code, *mentions) {
@@ -164,10 +181,13 @@ impl Candidates {
                 }
                 Gate::Test(item) => item,
             };
-            print.clear();
-            filter.gate_search((i, item)).fingerprint(&mut print);
+            let Some(&id) = base.gate_ids.get(item.map_or(0, |k| k + 1)) else {
+                // Not a gate the search has: test the whole search instead.
+                rules.push((i, None));
+                continue;
+            };
             let next = gates.len();
-            let gate = *gate_ids.entry(print.clone()).or_insert_with(|| {
+            let gate = *local.entry(id).or_insert_with(|| {
                 gates.push((i, item));
                 next
             });
