@@ -128,13 +128,13 @@ impl Prefilter {
             event.mentions_event_ids,
         );
         // A poisoned lock only means another thread panicked; the map is still sound.
-        let mut cache = self.candidates.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = cache.get(&key) {
+        let cache = || self.candidates.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cache().get(&key) {
             return c.clone();
         }
+        // Built unlocked so the other workers go on; two may build the same, equal, entry.
         let c = Arc::new(Candidates::new(self, event, &key));
-        cache.insert(key, c.clone());
-        c
+        cache().entry(key).or_insert(c).clone()
     }
 
     /// Which literals occur in an event's lower-cased `_raw`.
