@@ -217,9 +217,13 @@ pub fn coverage(
         progress(i, files.len());
         let before = stats.events;
         let mut session = engine.session();
-        input::read_file(file, engine.rendering, &mut stats, &mut |e| {
-            session.push(&e)
-        });
+        input::read_file_with(
+            file,
+            engine.rendering,
+            &mut stats,
+            engine.screen(),
+            &mut |e| session.push_screened(e),
+        );
         let techniques = techniques_in_path(file);
         let mut cov = FileCoverage {
             path: file.clone(),

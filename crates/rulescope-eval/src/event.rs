@@ -2,6 +2,7 @@
 //! Windows add-on's inputs (XmlWinEventLog or classic WinEventLog), `_time`, `host`,
 //! `source`, `sourcetype`, the System and EventData fields, and the derived CIM fields.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -11,8 +12,9 @@ use serde_json::{Map, Value as Json};
 use crate::cim::{self, Derive, MAPPINGS};
 use crate::value::Value;
 
-/// Field name → value, in extraction order.
-pub type Fields = IndexMap<String, Value>;
+/// Field name → value, in extraction order. Hashed with foldhash rather than SipHash: every
+/// search and stage looks fields up by name, and SipHash stood out in profiles.
+pub type Fields = IndexMap<String, Value, foldhash::fast::RandomState>;
 
 /// How `_raw` is rendered, as the forwarder's `renderXml` setting decides.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -42,11 +44,13 @@ impl Event {
     /// `mentions_event_ids`: whether text other than the header names `EventCode`/`EventID`
     /// (always assumed for events without a Windows header).
     pub fn new(fields: Fields, mentions_event_ids: bool) -> Self {
-        let raw_lower = fields
-            .get("_raw")
-            .and_then(Value::to_text)
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let raw_lower = match fields.get("_raw") {
+            Some(Value::Str(raw)) => raw.to_ascii_lowercase(),
+            other => other
+                .and_then(Value::to_text)
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+        };
         let code = fields
             .get("EventCode")
             .and_then(Value::to_text)
@@ -79,13 +83,18 @@ pub fn from_json(json: &Json, rendering: Rendering) -> Option<Event> {
 }
 
 fn from_flat(obj: &Map<String, Json>) -> Event {
-    let mut fields = Fields::new();
+    let mut fields = Fields::default();
     for (k, v) in obj {
         let value = match v {
             Json::Null => continue,
-            Json::Array(items) => Value::from_list(items.iter().filter_map(scalar_text).collect()),
+            Json::Array(items) => Value::from_list(
+                items
+                    .iter()
+                    .filter_map(|i| scalar_text(i).map(Cow::into_owned))
+                    .collect(),
+            ),
             other => match scalar_text(other) {
-                Some(t) if !t.is_empty() => Value::Str(t),
+                Some(t) if !t.is_empty() => Value::Str(t.into_owned()),
                 _ => continue,
             },
         };
@@ -104,21 +113,34 @@ fn from_flat(obj: &Map<String, Json>) -> Event {
     Event::new(fields, true)
 }
 
-fn scalar_text(v: &Json) -> Option<String> {
+fn scalar_text(v: &Json) -> Option<Cow<'_, str>> {
     match v {
-        Json::String(s) => Some(s.clone()),
-        Json::Number(n) => Some(n.to_string()),
-        Json::Bool(b) => Some(b.to_string()),
+        Json::String(s) => Some(Cow::Borrowed(s)),
+        Json::Number(n) => Some(Cow::Owned(n.to_string())),
+        Json::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         Json::Object(o) => o.get("#text").and_then(scalar_text),
         _ => None,
     }
 }
 
+/// A field name and value, borrowed from the JSON where they can be.
+type Leaf<'a> = (&'a str, Cow<'a, str>);
+
 /// What the renderer collects from a Windows event.
 #[derive(Default)]
-struct Parts {
-    system: Vec<(String, String)>,
-    data: Vec<(String, String)>,
+struct Parts<'a> {
+    system: Vec<Leaf<'a>>,
+    data: Vec<Leaf<'a>>,
+}
+
+impl Parts<'_> {
+    /// A System value (element text or attribute) by name.
+    fn system(&self, name: &str) -> Option<&str> {
+        self.system
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_ref())
+    }
 }
 
 fn from_windows(event: &Map<String, Json>, rendering: Rendering) -> Event {
@@ -128,29 +150,19 @@ fn from_windows(event: &Map<String, Json>, rendering: Rendering) -> Event {
     for (key, value) in event {
         match key.as_str() {
             "#attributes" => {}
-            "System" => element(&mut xml, key, value, &mut |k, v| {
-                parts.system.push((k.to_owned(), v.to_owned()))
-            }),
+            "System" => element(&mut xml, key, value, &mut |k, v| parts.system.push((k, v))),
             "EventData" => event_data(&mut xml, value, &mut parts.data),
-            _ => element(&mut xml, key, value, &mut |k, v| {
-                parts.data.push((k.to_owned(), v.to_owned()))
-            }),
+            _ => element(&mut xml, key, value, &mut |k, v| parts.data.push((k, v))),
         }
     }
     xml.push_str("</Event>");
-    let sys = |name: &str| {
-        parts
-            .system
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let sys = |name: &str| parts.system(name);
     let channel = sys("Channel").unwrap_or("").to_owned();
     let computer = sys("Computer").unwrap_or("").to_owned();
     let code: Option<u32> = sys("EventID").and_then(|c| c.parse().ok());
     let time = sys("SystemTime").and_then(parse_iso_time);
 
-    let mut fields = Fields::new();
+    let mut fields = Fields::default();
     let (raw, sourcetype) = match rendering {
         Rendering::Xml => (xml, "XmlWinEventLog"),
         Rendering::Classic => (classic_raw(&parts, &channel, code, time), "WinEventLog"),
@@ -195,11 +207,18 @@ fn from_windows(event: &Map<String, Json>, rendering: Rendering) -> Event {
         fields.insert("dvc".into(), Value::Str(computer));
     }
     derive_cim(&mut fields, &channel, code, &parts.data);
-    let mentions = parts.data.iter().any(|(_, v)| {
-        let v = v.to_ascii_lowercase();
-        v.contains("eventcode") || v.contains("eventid")
-    });
+    let mentions = parts
+        .data
+        .iter()
+        .any(|(_, v)| contains_ci(v, b"eventcode") || contains_ci(v, b"eventid"));
     Event::new(fields, mentions)
+}
+
+/// Whether `hay` contains the lower-case ASCII `needle`, in any case.
+fn contains_ci(hay: &str, needle: &[u8]) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Adds a value, turning a repeated field into a multivalue; empty values make no field.
@@ -219,12 +238,12 @@ fn add_multi(fields: &mut Fields, key: &str, value: &str) {
     }
 }
 
-fn derive_cim(fields: &mut Fields, channel: &str, code: Option<u32>, data: &[(String, String)]) {
+fn derive_cim(fields: &mut Fields, channel: &str, code: Option<u32>, data: &[Leaf<'_>]) {
     let Some(code) = code else { return };
     let get = |name: &str| {
         data.iter()
-            .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| v.as_str())
+            .find(|(k, v)| *k == name && !v.is_empty())
+            .map(|(_, v)| v.as_ref())
     };
     for mapping in MAPPINGS {
         if mapping.channel != channel || !mapping.event_ids.contains(&code) {
@@ -256,7 +275,12 @@ fn basename(path: &str) -> &str {
 }
 
 /// Appends `<name ...>...</name>`, reporting leaf texts and attributes to `leaf`.
-fn element(out: &mut String, name: &str, value: &Json, leaf: &mut dyn FnMut(&str, &str)) {
+fn element<'a>(
+    out: &mut String,
+    name: &'a str,
+    value: &'a Json,
+    leaf: &mut dyn FnMut(&'a str, Cow<'a, str>),
+) {
     match value {
         Json::Array(items) => {
             for item in items {
@@ -271,30 +295,27 @@ fn element(out: &mut String, name: &str, value: &Json, leaf: &mut dyn FnMut(&str
                     let mut text = scalar_text(v).unwrap_or_default();
                     if k.contains("Guid") || k.contains("ActivityID") {
                         // Windows renders GUIDs in upper case; evtx lower-cases them.
-                        text = text.to_ascii_uppercase();
+                        text = Cow::Owned(text.to_ascii_uppercase());
                     }
                     out.push(' ');
                     out.push_str(k);
                     out.push_str("='");
                     escape_into(out, &text);
                     out.push('\'');
-                    leaf(k, &text);
+                    leaf(k, text);
                 }
             }
-            let children: Vec<_> = obj
-                .iter()
-                .filter(|(k, _)| k.as_str() != "#attributes")
-                .collect();
-            if children.is_empty() {
+            let mut children = obj.iter().filter(|(k, _)| k.as_str() != "#attributes");
+            let Some(first) = children.next() else {
                 out.push_str("/>");
                 return;
-            }
+            };
             out.push('>');
-            for (k, v) in children {
+            for (k, v) in std::iter::once(first).chain(children) {
                 if k == "#text" {
                     let text = scalar_text(v).unwrap_or_default();
                     escape_into(out, &text);
-                    leaf(name, &text);
+                    leaf(name, text);
                 } else {
                     element(out, k, v, leaf);
                 }
@@ -317,13 +338,13 @@ fn element(out: &mut String, name: &str, value: &Json, leaf: &mut dyn FnMut(&str
             out.push_str("</");
             out.push_str(name);
             out.push('>');
-            leaf(name, &text);
+            leaf(name, text);
         }
     }
 }
 
 /// `<EventData>` with named `<Data Name='X'>` for every key, unnamed `<Data>` for `Data`.
-fn event_data(out: &mut String, value: &Json, data: &mut Vec<(String, String)>) {
+fn event_data<'a>(out: &mut String, value: &'a Json, data: &mut Vec<Leaf<'a>>) {
     let Json::Object(obj) = value else {
         element(out, "EventData", value, &mut |_, _| {});
         return;
@@ -335,11 +356,13 @@ fn event_data(out: &mut String, value: &Json, data: &mut Vec<(String, String)>) 
             "Data" | "Binary" => element(out, k, v, &mut |_, _| {}),
             _ => {
                 let text = match v {
-                    Json::Array(items) => items
-                        .iter()
-                        .filter_map(scalar_text)
-                        .collect::<Vec<_>>()
-                        .join("\n"),
+                    Json::Array(items) => Cow::Owned(
+                        items
+                            .iter()
+                            .filter_map(scalar_text)
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    ),
                     other => scalar_text(other).unwrap_or_default(),
                 };
                 out.push_str("<Data Name='");
@@ -351,7 +374,7 @@ fn event_data(out: &mut String, value: &Json, data: &mut Vec<(String, String)>) 
                     escape_into(out, &text);
                     out.push_str("</Data>");
                 }
-                data.push((k.clone(), text));
+                data.push((k, text));
             }
         }
     }
@@ -359,6 +382,14 @@ fn event_data(out: &mut String, value: &Json, data: &mut Vec<(String, String)>) 
 }
 
 fn escape_into(out: &mut String, text: &str) {
+    // Most texts need no escape: one scan, one copy.
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'\''))
+    {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -373,13 +404,7 @@ fn escape_into(out: &mut String, text: &str) {
 /// The classic text rendering: a timestamp line, `key=value` header lines and `Message=`
 /// with one `Label:\tvalue` line per EventData field.
 fn classic_raw(parts: &Parts, channel: &str, code: Option<u32>, time: Option<f64>) -> String {
-    let sys = |name: &str| {
-        parts
-            .system
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    };
+    let sys = |name: &str| parts.system(name).unwrap_or("");
     let mut out = String::with_capacity(1024);
     out.push_str(&time.map(format_classic_time).unwrap_or_default());
     let code_text = code.map(|c| c.to_string()).unwrap_or_default();

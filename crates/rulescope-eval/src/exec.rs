@@ -325,6 +325,17 @@ impl<'p> Runner<'p> {
         }
     }
 
+    /// Takes an event known to pass the base search.
+    pub fn pass(&mut self, event: &Event) {
+        match self.plan.stages.first() {
+            Some(Stage::Search(_)) => {
+                self.funnel[0].0 += 1;
+                self.emit(0, event.fields.clone());
+            }
+            _ => self.feed(0, event.fields.clone()),
+        }
+    }
+
     /// Ends the input: blocking stages release their rows, in order. `events` is how many
     /// events the input had: all of them entered the base search, offered or not.
     pub fn finish(&mut self, events: u64) {
@@ -722,7 +733,7 @@ fn project(row: &Fields, patterns: &[String], table: bool, remove: bool) -> Fiel
         return row.iter().filter(|(k, _)| !matches(k)).map(keep).collect();
     }
     if table {
-        let mut out = Fields::new();
+        let mut out = Fields::default();
         for p in patterns {
             for (k, v) in row {
                 if glob_match(p, k) && !out.contains_key(k) {

@@ -71,6 +71,18 @@ pub fn read_file(
     stats: &mut InputStats,
     sink: &mut dyn FnMut(Event),
 ) {
+    read_file_with(path, rendering, stats, |e| e, sink);
+}
+
+/// Reads one file, handing `work(event)` for each event to `sink`, in file order. For EVTX,
+/// `work` runs on the parser's worker threads.
+pub fn read_file_with<T: Send + 'static>(
+    path: &Path,
+    rendering: Rendering,
+    stats: &mut InputStats,
+    work: impl Fn(Event) -> T + Send + Sync + Clone + 'static,
+    sink: &mut dyn FnMut(T),
+) {
     stats.files += 1;
     stats.bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let mut skipped = 0u64;
@@ -83,9 +95,9 @@ pub fn read_file(
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("evtx"));
     if is_evtx {
-        read_evtx(path, rendering, stats, sink, &mut note);
+        read_evtx(path, rendering, stats, work, sink, &mut note);
     } else {
-        read_json_lines(path, rendering, stats, sink, &mut note);
+        read_json_lines(path, rendering, stats, &work, sink, &mut note);
     }
     if skipped > 0 {
         stats.skipped.push(Skipped {
@@ -103,11 +115,12 @@ pub fn evtx_settings() -> ParserSettings {
         .validate_checksums(true)
 }
 
-fn read_evtx(
+fn read_evtx<T: Send + 'static>(
     path: &Path,
     rendering: Rendering,
     stats: &mut InputStats,
-    sink: &mut dyn FnMut(Event),
+    work: impl Fn(Event) -> T + Send + Sync + Clone + 'static,
+    sink: &mut dyn FnMut(T),
     note: &mut dyn FnMut(String),
 ) {
     let mut parser = match EvtxParser::from_path(path) {
@@ -117,7 +130,7 @@ fn read_evtx(
     let records = parser.serialized_records(move |record| {
         record
             .and_then(|r| r.into_json_value())
-            .map(|r| from_json(&r.data, rendering))
+            .map(|r| from_json(&r.data, rendering).map(&work))
     });
     for record in records {
         match record {
@@ -142,11 +155,12 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-fn read_json_lines(
+fn read_json_lines<T>(
     path: &Path,
     rendering: Rendering,
     stats: &mut InputStats,
-    sink: &mut dyn FnMut(Event),
+    work: &dyn Fn(Event) -> T,
+    sink: &mut dyn FnMut(T),
     note: &mut dyn FnMut(String),
 ) {
     let file = match std::fs::File::open(path) {
@@ -167,7 +181,7 @@ fn read_json_lines(
         {
             Some(event) => {
                 stats.events += 1;
-                sink(event);
+                sink(work(event));
             }
             None => note(format!("line {}: not a JSON object", n + 1)),
         }

@@ -15,7 +15,8 @@
 //!
 //! Events stream: each passes the rules' streaming stages at once and only blocking stages
 //! keep state. Per event, only rules whose base search can match its sourcetype, source
-//! and event id run (see [`plan::Selector`]).
+//! and event id run (see [`plan::Selector`]). Reading EVTX, the base searches are tested on
+//! the parser's worker threads ([`Engine::screen`]); the session thread runs the rest.
 
 pub mod cim;
 pub mod coverage;
@@ -25,13 +26,13 @@ pub mod exec;
 pub mod input;
 pub mod macros;
 pub mod plan;
+mod prefilter;
 pub mod regex;
 pub mod search;
 pub mod value;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rulescope_model::{LogicFormat, Rule};
 use rulescope_spl::MacroTable;
@@ -43,6 +44,7 @@ pub use value::Value;
 
 use exec::Runner;
 use plan::{Lookups, Plan};
+use prefilter::Prefilter;
 
 /// How rules are compiled and events rendered.
 #[derive(Clone, Debug, Default)]
@@ -68,12 +70,8 @@ pub struct CompiledRule {
 pub struct Engine {
     pub rules: Vec<CompiledRule>,
     pub rendering: Rendering,
-    /// The literal parts of every base search's raw-text patterns, found in one pass over
-    /// each event's `_raw` so most patterns are ruled out without a search of their own.
-    literals: Option<aho_corasick::AhoCorasick>,
-    literal_count: usize,
-    /// Candidates per event header, shared by every session (coverage runs one per file).
-    candidates: Mutex<HashMap<HeaderKey, Arc<Candidates>>>,
+    /// Shared by every session (coverage runs one per file) and the parser's workers.
+    prefilter: Arc<Prefilter>,
 }
 
 /// A rule to compile: what [`Engine`] needs of a [`Rule`].
@@ -118,71 +116,21 @@ impl Engine {
             table.add_conf(conf);
         }
         let mut lookups = Lookups::new(options.lookups.clone());
-        let (mut literals, mut literal_ids) = (Vec::new(), HashMap::new());
-        let rules = rules
+        let rules: Vec<CompiledRule> = rules
             .iter()
-            .map(|r| {
-                let mut plan = plan::compile(&r.logic, &table, &mut lookups);
-                if let Ok(plan) = &mut plan
-                    && let Some(plan::Stage::Search(s)) = plan.stages.first_mut()
-                {
-                    *s = s.with_literals(&mut literals, &mut literal_ids);
-                }
-                CompiledRule {
-                    id: r.id.clone(),
-                    title: r.title.clone(),
-                    path: r.path.clone(),
-                    technique_ids: r.technique_ids.clone(),
-                    plan,
-                }
+            .map(|r| CompiledRule {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                path: r.path.clone(),
+                technique_ids: r.technique_ids.clone(),
+                plan: plan::compile(&r.logic, &table, &mut lookups),
             })
             .collect();
         Engine {
+            prefilter: Arc::new(Prefilter::new(rules.iter().map(|r| r.plan.as_ref().ok()))),
             rules,
             rendering: options.rendering,
-            literal_count: literals.len(),
-            // Without the automaton every pattern is searched for: slower, same answers.
-            literals: aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(&literals)
-                .ok(),
-            candidates: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// The search a gate tests: a conjunct of a rule's base search, or all of it.
-    fn gate_search(&self, (rule, item): (usize, Option<usize>)) -> &search::Search {
-        static ALL: search::Search = search::Search::All;
-        let Some(Ok(plan)) = self.rules.get(rule).map(|r| &r.plan) else {
-            return &ALL;
-        };
-        match (plan.stages.first(), item) {
-            (Some(plan::Stage::Search(search::Search::And(items))), Some(k)) => {
-                items.get(k).unwrap_or(&ALL)
-            }
-            (Some(plan::Stage::Search(s)), _) => s,
-            _ => &ALL,
-        }
-    }
-
-    /// The candidates for an event's header, built from the first event with it.
-    fn candidates(&self, key: &HeaderKey, event: &Event) -> Arc<Candidates> {
-        // A poisoned lock only means another session panicked; the map is still sound.
-        let mut cache = self.candidates.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(key.clone())
-            .or_insert_with(|| Arc::new(Candidates::new(self, event, key)))
-            .clone()
-    }
-
-    /// Which literals occur in an event's lower-cased `_raw`.
-    fn found(&self, raw_lower: &str) -> Option<Vec<bool>> {
-        let ac = self.literals.as_ref()?;
-        let mut found = vec![false; self.literal_count];
-        for m in ac.find_overlapping_iter(raw_lower) {
-            found[m.pattern().as_usize()] = true;
-        }
-        Some(found)
     }
 
     pub fn session(&self) -> Session<'_> {
@@ -193,7 +141,6 @@ impl Engine {
                 .iter()
                 .map(|r| r.plan.as_ref().ok().map(Runner::new))
                 .collect(),
-            candidates: HashMap::new(),
             events: 0,
         }
     }
@@ -214,8 +161,8 @@ impl Engine {
                 total: files.len(),
                 path: file,
             });
-            input::read_file(file, self.rendering, &mut stats, &mut |event| {
-                session.push(&event);
+            input::read_file_with(file, self.rendering, &mut stats, self.screen(), &mut |e| {
+                session.push_screened(e);
                 progress(Progress::Event);
             });
         }
@@ -225,6 +172,25 @@ impl Engine {
             rules: session.finish(),
         }
     }
+
+    /// Screens an event for [`Session::push_screened`]; runs on the parser's workers.
+    pub fn screen(&self) -> impl Fn(Event) -> Screened + Send + Sync + Clone + 'static {
+        let prefilter = self.prefilter.clone();
+        move |event| {
+            let rules = prefilter.passing(&event);
+            Screened {
+                // Events no rule takes are dropped here, off the session's thread.
+                event: (!rules.is_empty()).then_some(event),
+                rules,
+            }
+        }
+    }
+}
+
+/// An event with the rules whose base search it passes (see [`Engine::screen`]).
+pub struct Screened {
+    event: Option<Event>,
+    rules: Vec<u32>,
 }
 
 /// Progress of [`Engine::run_paths`].
@@ -246,102 +212,33 @@ fn macro_names(logic: &str) -> impl Iterator<Item = String> + '_ {
         .map(|inner| inner.split('(').next().unwrap_or(inner).trim().to_owned())
 }
 
-/// What identifies an event header: sourcetype, source, event id, and whether its data
-/// names event ids.
-type HeaderKey = (String, String, Option<u32>, bool);
-
-/// The rules that may match events of one header, each with a gate: the first part of its
-/// base search the header leaves open. Hundreds of rules share a gate (`Type=Process OR
-/// TERM(ingress.event.procstart)`, the EDR alternatives of the armory's Windows rules), so
-/// testing each distinct gate once per event skips most rules at once.
-struct Candidates {
-    /// (rule index, conjunct of its base search, or the whole search)
-    gates: Vec<(usize, Option<usize>)>,
-    /// (rule index, gate index)
-    rules: Vec<(usize, Option<usize>)>,
-}
-
-impl Candidates {
-    fn new(engine: &Engine, event: &Event, (st, src, code, mentions): &HeaderKey) -> Self {
-        let mut gates = Vec::new();
-        let mut gate_ids: HashMap<String, usize> = HashMap::new();
-        let mut rules = Vec::new();
-        let mut print = String::new();
-        for (i, r) in engine.rules.iter().enumerate() {
-            let Ok(plan) = &r.plan else { continue };
-            if !plan.selector.admits(st, src, *code, *mentions) {
-                continue;
-            }
-            let Some(plan::Stage::Search(s)) = plan.stages.first() else {
-                rules.push((i, None));
-                continue;
-            };
-            let item = match plan.header.gate(s, event) {
-                search::Gate::Never => continue,
-                search::Gate::Always => {
-                    rules.push((i, None));
-                    continue;
-                }
-                search::Gate::Test(item) => item,
-            };
-            print.clear();
-            engine.gate_search((i, item)).fingerprint(&mut print);
-            let next = gates.len();
-            let gate = *gate_ids.entry(print.clone()).or_insert_with(|| {
-                gates.push((i, item));
-                next
-            });
-            rules.push((i, Some(gate)));
-        }
-        Candidates { gates, rules }
-    }
-}
-
 /// One pass of events through every rule.
 pub struct Session<'e> {
     engine: &'e Engine,
     runners: Vec<Option<Runner<'e>>>,
-    /// This session's copy of the engine's candidates, read without locking.
-    candidates: HashMap<HeaderKey, Arc<Candidates>>,
     events: u64,
 }
 
 impl<'e> Session<'e> {
     pub fn push(&mut self, event: &Event) {
+        let rules = self.engine.prefilter.passing(event);
+        self.pass(event, &rules);
+    }
+
+    /// Takes an event screened by [`Engine::screen`], on any thread.
+    pub fn push_screened(&mut self, screened: Screened) {
+        match &screened.event {
+            Some(event) => self.pass(event, &screened.rules),
+            None => self.events += 1,
+        }
+    }
+
+    /// Hands `event` to the rules whose base search it passed.
+    fn pass(&mut self, event: &Event, rules: &[u32]) {
         self.events += 1;
-        let key = (
-            event.text("sourcetype"),
-            event.text("source"),
-            event.code,
-            event.mentions_event_ids,
-        );
-        let engine = self.engine;
-        let c = match self.candidates.get(&key) {
-            Some(c) => c.clone(),
-            None => {
-                let c = engine.candidates(&key, event);
-                self.candidates.insert(key, c.clone());
-                c
-            }
-        };
-        // Each distinct gate is tested at most once per event.
-        let mut gates: Vec<Option<bool>> = vec![None; c.gates.len()];
-        let found = engine.found(&event.raw_lower);
-        for (i, gate) in &c.rules {
-            if let Some(g) = gate {
-                let open = *gates[*g].get_or_insert_with(|| {
-                    engine.gate_search(c.gates[*g]).matches_with(
-                        &event.fields,
-                        Some(&event.raw_lower),
-                        found.as_deref(),
-                    )
-                });
-                if !open {
-                    continue;
-                }
-            }
-            if let Some(runner) = &mut self.runners[*i] {
-                runner.offer(event, found.as_deref());
+        for &i in rules {
+            if let Some(Some(runner)) = self.runners.get_mut(i as usize) {
+                runner.pass(event);
             }
         }
     }

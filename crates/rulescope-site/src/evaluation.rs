@@ -305,13 +305,13 @@ mod tests {
 
     #[test]
     fn sample_rows_keep_column_order_and_cut_long_values() {
-        let mut first = Fields::new();
+        let mut first = Fields::default();
         first.insert("host".into(), Value::Str("srv01".into()));
         first.insert(
             "p".into(),
             Value::Multi(vec!["cmd.exe".into(), "whoami.exe".into()]),
         );
-        let mut second = Fields::new();
+        let mut second = Fields::default();
         second.insert("user".into(), Value::Str("x".repeat(500)));
         let (columns, rows) = sample(&[first, second]);
         assert_eq!(columns, ["host", "p", "user"]);

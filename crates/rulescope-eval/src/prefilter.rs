@@ -1,0 +1,198 @@
+//! Which rules' base search an event passes. Self-contained (it holds its own copy of every
+//! base search) so the parser's worker threads can screen events while the session thread
+//! runs the later stages; most events pass no rule and never reach the session.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::event::Event;
+use crate::plan::{Plan, Selector, Stage};
+use crate::search::{Gate, Search, Skeleton};
+
+/// What identifies an event header: sourcetype, source, event id, and whether its data
+/// names event ids.
+type HeaderKey = (String, String, Option<u32>, bool);
+
+/// What an evaluable rule's base search needs of an event.
+struct Base {
+    selector: Selector,
+    header: Skeleton,
+    /// `None` when the rule does not start with a search: every event enters it.
+    search: Option<Search>,
+    /// The engine-wide number of each gate the search can have, so equal gates of different
+    /// rules are tested once: the whole search first, then each conjunct of a top-level AND.
+    gate_ids: Vec<usize>,
+}
+
+pub(crate) struct Prefilter {
+    /// Per rule; `None` for a rule that is not evaluable.
+    bases: Vec<Option<Base>>,
+    /// The literal parts of every base search's raw-text patterns, found in one pass over
+    /// each event's `_raw` so most patterns are ruled out without a search of their own.
+    literals: Option<aho_corasick::AhoCorasick>,
+    literal_count: usize,
+    /// Candidates per event header, built from the first event with it.
+    candidates: Mutex<HashMap<HeaderKey, Arc<Candidates>>>,
+}
+
+impl Prefilter {
+    pub(crate) fn new<'a>(plans: impl Iterator<Item = Option<&'a Plan>>) -> Prefilter {
+        let (mut literals, mut literal_ids) = (Vec::new(), HashMap::new());
+        let mut gate_numbers: HashMap<String, usize> = HashMap::new();
+        let mut gate_id = |s: &Search| {
+            let mut print = String::new();
+            s.fingerprint(&mut print);
+            let next = gate_numbers.len();
+            *gate_numbers.entry(print).or_insert(next)
+        };
+        let bases = plans
+            .map(|plan| {
+                let plan = plan?;
+                let search = match plan.stages.first() {
+                    Some(Stage::Search(s)) => {
+                        Some(s.with_literals(&mut literals, &mut literal_ids))
+                    }
+                    _ => None,
+                };
+                let mut gate_ids = Vec::new();
+                if let Some(s) = &search {
+                    gate_ids.push(gate_id(s));
+                    if let Search::And(items) = s {
+                        gate_ids.extend(items.iter().map(&mut gate_id));
+                    }
+                }
+                Some(Base {
+                    selector: plan.selector.clone(),
+                    header: plan.header.clone(),
+                    search,
+                    gate_ids,
+                })
+            })
+            .collect();
+        Prefilter {
+            bases,
+            literal_count: literals.len(),
+            // Without the automaton every pattern is searched for: slower, same answers.
+            literals: aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&literals)
+                .ok(),
+            candidates: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The indices of the rules whose base search `event` passes, in rule order.
+    pub(crate) fn passing(&self, event: &Event) -> Vec<u32> {
+        let c = self.candidates(event);
+        // Each distinct gate is tested at most once per event.
+        let mut gates: Vec<Option<bool>> = vec![None; c.gates.len()];
+        let found = self.found(&event.raw_lower);
+        let mut out = Vec::new();
+        for &(i, gate) in &c.rules {
+            let test = |s: &Search| {
+                s.matches_with(&event.fields, Some(&event.raw_lower), found.as_deref())
+            };
+            if let Some(g) = gate
+                && !*gates[g].get_or_insert_with(|| test(self.gate_search(c.gates[g])))
+            {
+                continue;
+            }
+            let base = self.bases[i].as_ref().and_then(|b| b.search.as_ref());
+            if base.is_none_or(test) {
+                out.push(i as u32);
+            }
+        }
+        out
+    }
+
+    /// The search a gate tests: a conjunct of a rule's base search, or all of it.
+    fn gate_search(&self, (rule, item): (usize, Option<usize>)) -> &Search {
+        static ALL: Search = Search::All;
+        let Some(Some(Base {
+            search: Some(s), ..
+        })) = self.bases.get(rule)
+        else {
+            return &ALL;
+        };
+        match (s, item) {
+            (Search::And(items), Some(k)) => items.get(k).unwrap_or(&ALL),
+            _ => s,
+        }
+    }
+
+    fn candidates(&self, event: &Event) -> Arc<Candidates> {
+        let key = (
+            event.text("sourcetype"),
+            event.text("source"),
+            event.code,
+            event.mentions_event_ids,
+        );
+        // A poisoned lock only means another thread panicked; the map is still sound.
+        let cache = || self.candidates.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cache().get(&key) {
+            return c.clone();
+        }
+        // Built unlocked so the other workers go on; two may build the same, equal, entry.
+        let c = Arc::new(Candidates::new(self, event, &key));
+        cache().entry(key).or_insert(c).clone()
+    }
+
+    /// Which literals occur in an event's lower-cased `_raw`.
+    fn found(&self, raw_lower: &str) -> Option<Vec<bool>> {
+        let ac = self.literals.as_ref()?;
+        let mut found = vec![false; self.literal_count];
+        for m in ac.find_overlapping_iter(raw_lower) {
+            found[m.pattern().as_usize()] = true;
+        }
+        Some(found)
+    }
+}
+
+/// The rules that may match events of one header, each with a gate: the first part of its
+/// base search the header leaves open. Hundreds of rules share a gate (`Type=Process OR
+/// TERM(ingress.event.procstart)`, the EDR alternatives of the armory's Windows rules), so
+/// testing each distinct gate once per event skips most rules at once.
+struct Candidates {
+    /// (rule index, conjunct of its base search, or the whole search)
+    gates: Vec<(usize, Option<usize>)>,
+    /// (rule index, gate index)
+    rules: Vec<(usize, Option<usize>)>,
+}
+
+impl Candidates {
+    fn new(filter: &Prefilter, event: &Event, (st, src, code, mentions): &HeaderKey) -> Self {
+        let mut gates = Vec::new();
+        let mut local: HashMap<usize, usize> = HashMap::new();
+        let mut rules = Vec::new();
+        for (i, base) in filter.bases.iter().enumerate() {
+            let Some(base) = base else { continue };
+            if !base.selector.admits(st, src, *code, *mentions) {
+                continue;
+            }
+            let Some(s) = &base.search else {
+                rules.push((i, None));
+                continue;
+            };
+            let item = match base.header.gate(s, event) {
+                Gate::Never => continue,
+                Gate::Always => {
+                    rules.push((i, None));
+                    continue;
+                }
+                Gate::Test(item) => item,
+            };
+            let Some(&id) = base.gate_ids.get(item.map_or(0, |k| k + 1)) else {
+                // Not a gate the search has: test the whole search instead.
+                rules.push((i, None));
+                continue;
+            };
+            let next = gates.len();
+            let gate = *local.entry(id).or_insert_with(|| {
+                gates.push((i, item));
+                next
+            });
+            rules.push((i, Some(gate)));
+        }
+        Candidates { gates, rules }
+    }
+}
