@@ -52,6 +52,9 @@ enum Command {
     /// data sources, events, indicators, search terms, ...), offline search, and JSON,
     /// Markdown, CSV and ATT&CK Navigator exports.
     Build(commands::build::Args),
+    /// Serve the catalog site on 127.0.0.1 with a JSON API (/api/rules, /api/search, ...),
+    /// rebuilding it when a rule file changes.
+    Serve(commands::serve::Args),
 }
 
 /// How much a command prints besides its result.
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args, verbosity),
         Command::Coverage(args) => commands::coverage::run(&args, verbosity),
         Command::Build(args) => commands::build::run(&args, verbosity),
+        Command::Serve(args) => commands::serve::run(&args, verbosity),
     };
     match outcome {
         Ok(code) => code,

@@ -1,5 +1,5 @@
-//! Machine-readable exports: ATT&CK Navigator layers, the indicator CSV and the search index.
-//! (Rule and catalog JSON are the contract types serialised as they are.)
+//! Machine-readable exports: ATT&CK Navigator layers and the indicator CSV. (Rule and
+//! catalog JSON are the contract types serialised as they are; the search index is `search`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -116,79 +116,6 @@ fn csv_field(text: &str) -> String {
     } else {
         text
     }
-}
-
-/// The search index as a script that assigns a global: pages opened from `file://` cannot
-/// `fetch()` a JSON file, but they can load a script.
-///
-/// Each document is `[type, title, detail, href]`, and rules add a fifth element, the
-/// lower-cased text searched (entries are searched by title and detail).
-pub fn search_index_js(catalog: &Catalog<'_>) -> String {
-    let mut docs: Vec<Value> = Vec::new();
-    for (rule, rule_ref) in catalog.corpus.rules.iter().zip(&catalog.rules) {
-        let mut text = vec![
-            rule.id.clone(),
-            rule.display_title.clone(),
-            rule.enrichment.summary.clone(),
-            rule.data_source.label.clone(),
-            rule.logic_format.display_name().to_owned(),
-            rule.path.clone(),
-        ];
-        text.extend(rule.data_categories.iter().cloned());
-        for row in &rule.attack {
-            text.extend([row.display.clone(), row.tactic_name.clone()]);
-        }
-        for named in rule
-            .enrichment
-            .threat_actors
-            .iter()
-            .chain(&rule.enrichment.software)
-        {
-            text.push(named.name.clone());
-            text.extend(named.aliases.iter().cloned());
-        }
-        // What the rule looks for finds it too: an indicator value, a search term, an event.
-        for row in &rule.indicators {
-            text.extend(row.values.iter().map(|v| v.value.clone()));
-        }
-        text.extend(rule.search_terms.iter().map(|t| t.term.clone()));
-        for row in &rule.selectors {
-            text.extend(row.values.iter().cloned());
-        }
-        docs.push(json!([
-            "Rule",
-            rule.display_title,
-            format!(
-                "{} · {} · {}",
-                rule.id, rule_ref.format, rule.data_source.label
-            ),
-            rule_ref.href,
-            text.join(" ").to_lowercase(),
-        ]));
-    }
-    for index in &catalog.indexes {
-        let kind = index.kind;
-        if matches!(kind, Kind::Format) {
-            continue;
-        }
-        for entry in &index.entries {
-            let (label, detail) = (&entry.label, &entry.detail);
-            let count = entry.rules.len();
-            let detail = if detail.is_empty() {
-                format!("{count} rule{}", if count == 1 { "" } else { "s" })
-            } else {
-                format!(
-                    "{detail} · {count} rule{}",
-                    if count == 1 { "" } else { "s" }
-                )
-            };
-            docs.push(json!([kind.singular(), label, detail, entry.href]));
-        }
-    }
-    let mut out = String::from("window.RULESCOPE_SEARCH=");
-    out.push_str(&json!({ "docs": docs }).to_string());
-    out.push_str(";\n");
-    out
 }
 
 /// Sorts ATT&CK rows by matrix order and groups them by tactic, keeping the rule's order within.

@@ -11,6 +11,7 @@ mod evaluation;
 mod export;
 mod highlight;
 mod render;
+mod search;
 mod slug;
 
 use std::collections::BTreeMap;
@@ -25,10 +26,12 @@ use minijinja::{Environment, context};
 use rulescope_analysis::report::{CorpusAnalysis, RuleAnalysis, StageRow};
 use rulescope_model::{Severity, Span};
 
+pub use catalog::{Kind, rule_href};
 pub use highlight::highlight;
+pub use search::{Hit, SearchDoc, SearchIndex};
 pub use slug::slug;
 
-use catalog::{Catalog, Kind};
+use catalog::Catalog;
 use evaluation::Evaluation;
 use rulescope_eval::coverage::CoverageReport;
 
@@ -250,7 +253,7 @@ impl Site<'_> {
             Job::Home => self.page(&mut stats, "index.html", "home.html", "", self.home())?,
             Job::Search => {
                 self.page(&mut stats, "search.html", "search.html", "", context! {})?;
-                let index = export::search_index_js(self.catalog);
+                let index = SearchIndex::from_catalog(self.catalog).to_js();
                 self.write(&mut stats, "search-index.js", index.as_bytes())?;
             }
             Job::Diagnostics => {

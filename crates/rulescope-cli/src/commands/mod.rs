@@ -6,6 +6,7 @@ pub mod coverage;
 pub mod indicators;
 pub mod lint;
 pub mod parse;
+pub mod serve;
 pub mod show;
 pub mod test;
 
