@@ -578,11 +578,28 @@ async fn technique(State(live): Shared, Path(id): Path<String>) -> Result<Respon
             rules.push(summary(&snapshot, rule));
         }
     }
-    if rules.is_empty() && subs.is_empty() {
+    // The ATT&CK the analysis used knows techniques no rule covers: those are gaps, not
+    // unknowns.
+    let known = corpus.attack.techniques.iter().find(|t| t.id == id);
+    let covered = !rules.is_empty() || !subs.is_empty();
+    if !covered && known.is_none() {
         return Err(ApiError::not_found(
             format!("no rule covers {id}"),
             "/techniques/index.html shows the ATT&CK matrix of the corpus",
         ));
+    }
+    if let Some(known) = known {
+        name = name.or(Some(known.name.as_str()));
+        attack_url = attack_url.or(Some(known.url.as_str()));
+        if tactics.is_empty() {
+            tactics = corpus
+                .attack
+                .tactics
+                .iter()
+                .filter(|t| known.tactics.contains(&t.shortname))
+                .map(|t| (t.name.as_str(), Some(t.id.as_str())))
+                .collect();
+        }
     }
     subs.sort_unstable();
     let tactics: Vec<_> = tactics
@@ -601,7 +618,9 @@ async fn technique(State(live): Shared, Path(id): Path<String>) -> Result<Respon
             "id": id,
             "name": name,
             "tactics": tactics,
-            "url": format!("/{}", Kind::Technique.href(&id)),
+            "covered": covered,
+            // Only techniques some rule names have a page.
+            "url": (!rules.is_empty()).then(|| format!("/{}", Kind::Technique.href(&id))),
             "attack_url": attack_url,
             "rules": rules,
             "sub_techniques": subs,

@@ -462,6 +462,12 @@ async fn techniques_list_their_rules() {
     let (status, body) = json("/api/techniques/T1053").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["rules"], serde_json::json!([]));
+    assert_eq!(body["covered"], true);
+    assert_eq!(
+        body["url"],
+        Value::Null,
+        "no rule names T1053 itself: no page"
+    );
     assert_eq!(body["sub_techniques"][0]["id"], "T1053.003");
     assert_eq!(body["sub_techniques"][0]["rules"], 1);
 
@@ -585,4 +591,39 @@ async fn rebuilds_swap_the_catalog_and_failures_keep_the_old_one() {
     let recovered = status(live.clone()).await;
     assert_eq!(recovered["generation"], 3);
     assert_eq!(recovered["last_error"], Value::Null);
+}
+
+/// With ATT&CK data, a technique no rule covers is a known gap: 200, no rules, its name and
+/// tactics from ATT&CK. An id ATT&CK does not know stays a 404.
+#[tokio::test]
+async fn uncovered_techniques_of_the_attack_data_are_gaps() {
+    use rulescope_analysis::report::{AttackTactic, AttackTechnique};
+    let paths = vec![examples()];
+    let rebuild: Rebuild = Arc::new(move || {
+        let mut corpus = analyze_paths(&paths);
+        corpus.attack.tactics.push(AttackTactic {
+            id: "TA0043".into(),
+            shortname: "reconnaissance".into(),
+            name: "Reconnaissance".into(),
+        });
+        corpus.attack.techniques.push(AttackTechnique {
+            id: "T1595".into(),
+            name: "Active Scanning".into(),
+            parent_id: None,
+            tactics: vec!["reconnaissance".into()],
+            url: "https://attack.mitre.org/techniques/T1595/".into(),
+        });
+        Ok((corpus, SiteOptions::default()))
+    });
+    let live = Live::new(rebuild).expect("build");
+    let (status, _, body) = get_from(&live, "/api/techniques/t1595").await;
+    assert_eq!(status, StatusCode::OK);
+    let body: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(body["covered"], false);
+    assert_eq!(body["name"], "Active Scanning");
+    assert_eq!(body["tactics"][0]["id"], "TA0043");
+    assert_eq!(body["rules"], serde_json::json!([]));
+    assert_eq!(body["url"], Value::Null);
+    let (status, _, _) = get_from(&live, "/api/techniques/T9999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
