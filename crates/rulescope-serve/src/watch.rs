@@ -7,27 +7,28 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
-use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::Live;
 
 /// Watches while it lives.
 pub struct Watcher {
-    _debouncer: Debouncer<RecommendedWatcher>,
+    _watcher: RecommendedWatcher,
 }
 
-/// Watches `paths` (rule files or directories) and rebuilds `live` after changes settle for
-/// `debounce`. Events that arrive during a rebuild cause one more rebuild, not one each.
+/// Watches `paths` (rule files or directories) and rebuilds `live` once changes have settled
+/// for `debounce`. Events that arrive during a rebuild cause one more rebuild, not one each.
 pub fn watch(live: Arc<Live>, paths: &[PathBuf], debounce: Duration) -> anyhow::Result<Watcher> {
     let (tx, rx) = mpsc::channel::<()>();
-    let mut debouncer = new_debouncer(debounce, move |result: DebounceEventResult| match result {
-        Ok(events) if events.iter().any(|e| is_rule_change(&e.path)) => {
-            // The receiver only goes away with the process.
-            let _ = tx.send(());
+    let mut watcher = notify::recommended_watcher(move |result: notify::Result<Event>| {
+        match result {
+            Ok(event) if is_change(&event) => {
+                // The receiver only goes away with the process.
+                let _ = tx.send(());
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!("watching rule files: {error}"),
         }
-        Ok(_) => {}
-        Err(error) => tracing::warn!("watching rule files: {error}"),
     })
     .context("starting the file watcher")?;
     for path in paths {
@@ -36,8 +37,7 @@ pub fn watch(live: Arc<Live>, paths: &[PathBuf], debounce: Duration) -> anyhow::
         } else {
             RecursiveMode::NonRecursive
         };
-        debouncer
-            .watcher()
+        watcher
             .watch(path, mode)
             .with_context(|| format!("watching {}", path.display()))?;
     }
@@ -45,15 +45,24 @@ pub fn watch(live: Arc<Live>, paths: &[PathBuf], debounce: Duration) -> anyhow::
         .name("rulescope-rebuild".into())
         .spawn(move || {
             while rx.recv().is_ok() {
-                while rx.try_recv().is_ok() {}
+                // Debounce: wait until no change came for `debounce` (an editor's save is
+                // several events; a checkout is thousands).
+                while rx.recv_timeout(debounce).is_ok() {}
                 // A failure is logged and kept by `rebuild`; the old catalog stays served.
                 let _ = live.rebuild();
             }
         })
         .context("starting the rebuild thread")?;
-    Ok(Watcher {
-        _debouncer: debouncer,
-    })
+    Ok(Watcher { _watcher: watcher })
+}
+
+/// A rule file or directory created, written, renamed or removed. Reads are not changes:
+/// the rebuild itself opens every rule file and directory, and must not trigger another.
+fn is_change(event: &Event) -> bool {
+    matches!(
+        event.kind,
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any
+    ) && event.paths.iter().any(|p| is_rule_change(p))
 }
 
 /// Rule files, and paths without an extension (a directory created, moved or removed).
@@ -71,6 +80,17 @@ fn is_rule_change(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_do_not_trigger() {
+        use notify::event::{AccessKind, CreateKind, ModifyKind};
+        let on = |kind| Event::new(kind).add_path(PathBuf::from("/c/detections/a/rule.yml"));
+        assert!(is_change(&on(EventKind::Modify(ModifyKind::Any))));
+        assert!(is_change(&on(EventKind::Create(CreateKind::File))));
+        assert!(!is_change(&on(EventKind::Access(AccessKind::Any))));
+        let dir = Event::new(EventKind::Access(AccessKind::Any)).add_path("/c/detections".into());
+        assert!(!is_change(&dir));
+    }
 
     #[test]
     fn only_rule_files_and_directories_trigger() {
