@@ -10,8 +10,9 @@
 //!   a [`RuleOutcome`] per rule: fired or not, result rows, and the stage funnel.
 //! - [`Engine::run_paths`] reads EVTX / JSON-lines files ([`input`]) into one session;
 //!   [`coverage::coverage`] runs per ATT&CK-labelled file.
-//! - [`event::from_json`] builds an [`Event`] (Splunk `_raw`, header and CIM fields, see
-//!   [`cim::MAPPINGS`]) from the evtx crate's JSON or flat JSON.
+//! - [`event::from_json_bytes`] (JSON text) or [`event::from_json`] (a `serde_json::Value`)
+//!   builds an [`Event`] (Splunk `_raw`, header and CIM fields, see [`cim::MAPPINGS`]) from
+//!   the evtx crate's JSON or flat JSON.
 //!
 //! Events stream: each passes the rules' streaming stages at once and only blocking stages
 //! keep state. Per event, only rules whose base search can match its sourcetype, source
@@ -24,6 +25,7 @@ pub mod eval;
 pub mod event;
 pub mod exec;
 pub mod input;
+mod json;
 pub mod macros;
 pub mod plan;
 mod prefilter;
