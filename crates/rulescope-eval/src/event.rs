@@ -95,7 +95,7 @@ fn from_node(node: &Node<'_>, rendering: Rendering) -> Option<Event> {
 
 fn from_flat(obj: &Object<'_>) -> Event {
     let mut fields = Fields::default();
-    for (k, v) in obj {
+    for (k, v) in obj.iter() {
         let value = match v {
             Node::Null => continue,
             Node::Arr(items) => Value::from_list(
@@ -157,7 +157,7 @@ fn from_windows(event: &Object<'_>, rendering: Rendering) -> Event {
     let mut parts = Parts::default();
     let mut xml = String::with_capacity(2048);
     xml.push_str("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>");
-    for (key, value) in event {
+    for (key, value) in event.iter() {
         match key.as_ref() {
             "#attributes" => {}
             "System" => element(&mut xml, key, value, &mut |k, v| parts.system.push((k, v))),
@@ -236,15 +236,18 @@ fn add_multi(fields: &mut Fields, key: &str, value: &str) {
     if value.is_empty() {
         return;
     }
-    match fields.get_mut(key) {
-        None => {
-            fields.insert(key.to_owned(), Value::Str(value.to_owned()));
+    // One hash per field: a key is copied anyway when new, and most are.
+    match fields.entry(key.to_owned()) {
+        indexmap::map::Entry::Vacant(slot) => {
+            slot.insert(Value::Str(value.to_owned()));
         }
-        Some(Value::Multi(v)) => v.push(value.to_owned()),
-        Some(existing) => {
-            let first = existing.to_text().unwrap_or_default();
-            *existing = Value::Multi(vec![first, value.to_owned()]);
-        }
+        indexmap::map::Entry::Occupied(mut slot) => match slot.get_mut() {
+            Value::Multi(v) => v.push(value.to_owned()),
+            existing => {
+                let first = existing.to_text().unwrap_or_default();
+                *existing = Value::Multi(vec![first, value.to_owned()]);
+            }
+        },
     }
 }
 
@@ -301,7 +304,7 @@ fn element<'a>(
             out.push('<');
             out.push_str(name);
             if let Some(Node::Obj(attrs)) = obj.get("#attributes") {
-                for (k, v) in attrs {
+                for (k, v) in attrs.iter() {
                     let mut text = scalar_text(v).unwrap_or_default();
                     if k.contains("Guid") || k.contains("ActivityID") {
                         // Windows renders GUIDs in upper case; evtx lower-cases them.
@@ -360,7 +363,7 @@ fn event_data<'a>(out: &mut String, value: &'a Node<'_>, data: &mut Vec<Leaf<'a>
         return;
     };
     out.push_str("<EventData>");
-    for (k, v) in obj {
+    for (k, v) in obj.iter() {
         match k.as_ref() {
             "#attributes" => {}
             "Data" | "Binary" => element(out, k, v, &mut |_, _| {}),

@@ -2,17 +2,40 @@
 //! every EVTX record's JSON once; building a `serde_json::Value` for it (an owned string per
 //! key and value) cost twice as much as rendering the JSON. Objects behave like `Value`'s
 //! with `preserve_order`: keys keep their order, and a repeated key keeps its first place
-//! and its last value.
+//! and its last value. They are plain lists, not hash maps: most have a handful of keys, and
+//! a hash table per object cost more than it saved.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use indexmap::IndexMap;
+use std::collections::HashMap;
+
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Serialize, Serializer};
 use serde_json::{Number, Value as Json};
 
-pub(crate) type Object<'a> = IndexMap<Cow<'a, str>, Node<'a>, foldhash::fast::RandomState>;
+/// Keys are unique.
+#[derive(Default)]
+pub(crate) struct Object<'a>(Vec<(Cow<'a, str>, Node<'a>)>);
+
+impl<'a> Object<'a> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Cow<'a, str>, &Node<'a>)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl Serialize for Object<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+/// Linear search finds a repeated key in small objects; past this many keys, an index.
+const INDEXED_KEYS: usize = 16;
 
 pub(crate) enum Node<'a> {
     Null,
@@ -31,11 +54,12 @@ impl<'a> From<&'a Json> for Node<'a> {
             Json::Number(n) => Node::Num(n.clone()),
             Json::String(s) => Node::Str(Cow::Borrowed(s)),
             Json::Array(items) => Node::Arr(items.iter().map(Node::from).collect()),
-            Json::Object(obj) => Node::Obj(
+            // A `Value`'s keys are unique already.
+            Json::Object(obj) => Node::Obj(Object(
                 obj.iter()
                     .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::from(v)))
                     .collect(),
-            ),
+            )),
         }
     }
 }
@@ -49,7 +73,7 @@ impl Serialize for Node<'_> {
             Node::Num(n) => n.serialize(s),
             Node::Str(t) => s.serialize_str(t),
             Node::Arr(items) => s.collect_seq(items),
-            Node::Obj(obj) => s.collect_map(obj),
+            Node::Obj(obj) => obj.serialize(s),
         }
     }
 }
@@ -119,11 +143,26 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        let mut obj = Object::default();
+        let mut entries: Vec<(Cow<'de, str>, Node<'de>)> = Vec::new();
+        let mut index: HashMap<Cow<'de, str>, usize, foldhash::fast::RandomState> =
+            HashMap::default();
         while let Some(Key(k)) = map.next_key()? {
-            obj.insert(k, map.next_value()?);
+            let value = map.next_value()?;
+            let seen = if entries.len() < INDEXED_KEYS {
+                entries.iter().position(|(key, _)| *key == k)
+            } else {
+                if index.is_empty() {
+                    index.extend(entries.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)));
+                }
+                let next = entries.len();
+                Some(*index.entry(k.clone()).or_insert(next)).filter(|&i| i != next)
+            };
+            match seen.and_then(|i| entries.get_mut(i)) {
+                Some(entry) => entry.1 = value,
+                None => entries.push((k, value)),
+            }
         }
-        Ok(Node::Obj(obj))
+        Ok(Node::Obj(Object(entries)))
     }
 }
 
@@ -155,5 +194,34 @@ impl<'de> Visitor<'de> for KeyVisitor {
 
     fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
         Ok(Key(Cow::Owned(s)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads `text` both ways and writes each back: equal text means an equal tree.
+    fn same_as_value(text: &str) {
+        let node: Node = serde_json::from_str(text).expect("valid JSON");
+        let value: Json = serde_json::from_str(text).expect("valid JSON");
+        assert_eq!(
+            serde_json::to_string(&node).ok(),
+            serde_json::to_string(&value).ok(),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn repeated_keys_keep_their_first_place_and_last_value() {
+        same_as_value(r#"{"a": 1, "b": 2, "a": {"c": [3, "x\"y"]}, "d": null}"#);
+        // Past the linear-search size, with repeats before and after the index is built.
+        let keys: Vec<String> = (0..40).map(|i| format!("\"k{}\": {i}", i % 23)).collect();
+        same_as_value(&format!("{{{}}}", keys.join(",")));
+    }
+
+    #[test]
+    fn numbers_and_escapes_read_as_value_reads_them() {
+        same_as_value(r#"[1.5, -0, 1e300, 18446744073709551615, -9, true, "\u00e9\\n\t", {}]"#);
     }
 }
