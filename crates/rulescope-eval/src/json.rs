@@ -6,9 +6,8 @@
 //! a hash table per object cost more than it saved.
 
 use std::borrow::Cow;
-use std::fmt;
-
 use std::collections::HashMap;
+use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Serialize, Serializer};
