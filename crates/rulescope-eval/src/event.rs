@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::cim::{self, Derive, MAPPINGS};
+use crate::json::{Node, Object};
 use crate::value::Value;
 
 /// Field name → value, in extraction order. Hashed with foldhash rather than SipHash: every
@@ -75,19 +76,29 @@ impl Event {
 /// Builds an event from one JSON object: the evtx crate's shape (`{"Event": {...}}`) is
 /// rendered like a Windows event; any other object is taken as flat Splunk fields.
 pub fn from_json(json: &Json, rendering: Rendering) -> Option<Event> {
-    let obj = json.as_object()?;
-    match obj.get("Event").and_then(Json::as_object) {
-        Some(event) => Some(from_windows(event, rendering)),
-        None => Some(from_flat(obj)),
+    from_node(&Node::from(json), rendering)
+}
+
+/// [`from_json`] for JSON text, read without building a `serde_json::Value`. `None` when
+/// the text is not a JSON object.
+pub fn from_json_bytes(json: &[u8], rendering: Rendering) -> Option<Event> {
+    from_node(&serde_json::from_slice(json).ok()?, rendering)
+}
+
+fn from_node(node: &Node<'_>, rendering: Rendering) -> Option<Event> {
+    let Node::Obj(obj) = node else { return None };
+    match obj.get("Event") {
+        Some(Node::Obj(event)) => Some(from_windows(event, rendering)),
+        _ => Some(from_flat(obj)),
     }
 }
 
-fn from_flat(obj: &Map<String, Json>) -> Event {
+fn from_flat(obj: &Object<'_>) -> Event {
     let mut fields = Fields::default();
-    for (k, v) in obj {
+    for (k, v) in obj.iter() {
         let value = match v {
-            Json::Null => continue,
-            Json::Array(items) => Value::from_list(
+            Node::Null => continue,
+            Node::Arr(items) => Value::from_list(
                 items
                     .iter()
                     .filter_map(|i| scalar_text(i).map(Cow::into_owned))
@@ -98,13 +109,12 @@ fn from_flat(obj: &Map<String, Json>) -> Event {
                 _ => continue,
             },
         };
-        fields.insert(k.clone(), value);
+        fields.insert(k.as_ref().to_owned(), value);
     }
     if !fields.contains_key("_raw") {
-        fields.insert(
-            "_raw".into(),
-            Value::Str(Json::Object(obj.clone()).to_string()),
-        );
+        // Writing a tree of strings and numbers cannot fail.
+        let raw = serde_json::to_string(obj).unwrap_or_default();
+        fields.insert("_raw".into(), Value::Str(raw));
     }
     if let Some(t) = fields.get("_time").and_then(Value::to_text) {
         let epoch = crate::value::parse_num(&t).or_else(|| parse_iso_time(&t));
@@ -113,12 +123,12 @@ fn from_flat(obj: &Map<String, Json>) -> Event {
     Event::new(fields, true)
 }
 
-fn scalar_text(v: &Json) -> Option<Cow<'_, str>> {
+fn scalar_text<'a>(v: &'a Node<'_>) -> Option<Cow<'a, str>> {
     match v {
-        Json::String(s) => Some(Cow::Borrowed(s)),
-        Json::Number(n) => Some(Cow::Owned(n.to_string())),
-        Json::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
-        Json::Object(o) => o.get("#text").and_then(scalar_text),
+        Node::Str(s) => Some(Cow::Borrowed(s)),
+        Node::Num(n) => Some(Cow::Owned(n.to_string())),
+        Node::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Node::Obj(o) => o.get("#text").and_then(scalar_text),
         _ => None,
     }
 }
@@ -143,12 +153,15 @@ impl Parts<'_> {
     }
 }
 
-fn from_windows(event: &Map<String, Json>, rendering: Rendering) -> Event {
+/// The header and CIM fields a Windows event gets beside its System and EventData values.
+const FIELDS_BEYOND_PARTS: usize = 16;
+
+fn from_windows(event: &Object<'_>, rendering: Rendering) -> Event {
     let mut parts = Parts::default();
     let mut xml = String::with_capacity(2048);
     xml.push_str("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>");
-    for (key, value) in event {
-        match key.as_str() {
+    for (key, value) in event.iter() {
+        match key.as_ref() {
             "#attributes" => {}
             "System" => element(&mut xml, key, value, &mut |k, v| parts.system.push((k, v))),
             "EventData" => event_data(&mut xml, value, &mut parts.data),
@@ -162,7 +175,11 @@ fn from_windows(event: &Map<String, Json>, rendering: Rendering) -> Event {
     let code: Option<u32> = sys("EventID").and_then(|c| c.parse().ok());
     let time = sys("SystemTime").and_then(parse_iso_time);
 
-    let mut fields = Fields::default();
+    // Sized for every field at once: growing the map step by step showed in profiles.
+    let mut fields = Fields::with_capacity_and_hasher(
+        parts.system.len() + parts.data.len() + FIELDS_BEYOND_PARTS,
+        Default::default(),
+    );
     let (raw, sourcetype) = match rendering {
         Rendering::Xml => (xml, "XmlWinEventLog"),
         Rendering::Classic => (classic_raw(&parts, &channel, code, time), "WinEventLog"),
@@ -226,15 +243,18 @@ fn add_multi(fields: &mut Fields, key: &str, value: &str) {
     if value.is_empty() {
         return;
     }
-    match fields.get_mut(key) {
-        None => {
-            fields.insert(key.to_owned(), Value::Str(value.to_owned()));
+    // One hash per field: a key is copied anyway when new, and most are.
+    match fields.entry(key.to_owned()) {
+        indexmap::map::Entry::Vacant(slot) => {
+            slot.insert(Value::Str(value.to_owned()));
         }
-        Some(Value::Multi(v)) => v.push(value.to_owned()),
-        Some(existing) => {
-            let first = existing.to_text().unwrap_or_default();
-            *existing = Value::Multi(vec![first, value.to_owned()]);
-        }
+        indexmap::map::Entry::Occupied(mut slot) => match slot.get_mut() {
+            Value::Multi(v) => v.push(value.to_owned()),
+            existing => {
+                let first = existing.to_text().unwrap_or_default();
+                *existing = Value::Multi(vec![first, value.to_owned()]);
+            }
+        },
     }
 }
 
@@ -278,20 +298,20 @@ fn basename(path: &str) -> &str {
 fn element<'a>(
     out: &mut String,
     name: &'a str,
-    value: &'a Json,
+    value: &'a Node<'_>,
     leaf: &mut dyn FnMut(&'a str, Cow<'a, str>),
 ) {
     match value {
-        Json::Array(items) => {
+        Node::Arr(items) => {
             for item in items {
                 element(out, name, item, leaf);
             }
         }
-        Json::Object(obj) => {
+        Node::Obj(obj) => {
             out.push('<');
             out.push_str(name);
-            if let Some(Json::Object(attrs)) = obj.get("#attributes") {
-                for (k, v) in attrs {
+            if let Some(Node::Obj(attrs)) = obj.get("#attributes") {
+                for (k, v) in attrs.iter() {
                     let mut text = scalar_text(v).unwrap_or_default();
                     if k.contains("Guid") || k.contains("ActivityID") {
                         // Windows renders GUIDs in upper case; evtx lower-cases them.
@@ -305,7 +325,7 @@ fn element<'a>(
                     leaf(k, text);
                 }
             }
-            let mut children = obj.iter().filter(|(k, _)| k.as_str() != "#attributes");
+            let mut children = obj.iter().filter(|(k, _)| *k != "#attributes");
             let Some(first) = children.next() else {
                 out.push_str("/>");
                 return;
@@ -324,7 +344,7 @@ fn element<'a>(
             out.push_str(name);
             out.push('>');
         }
-        Json::Null => {
+        Node::Null => {
             out.push('<');
             out.push_str(name);
             out.push_str("/>");
@@ -344,19 +364,19 @@ fn element<'a>(
 }
 
 /// `<EventData>` with named `<Data Name='X'>` for every key, unnamed `<Data>` for `Data`.
-fn event_data<'a>(out: &mut String, value: &'a Json, data: &mut Vec<Leaf<'a>>) {
-    let Json::Object(obj) = value else {
+fn event_data<'a>(out: &mut String, value: &'a Node<'_>, data: &mut Vec<Leaf<'a>>) {
+    let Node::Obj(obj) = value else {
         element(out, "EventData", value, &mut |_, _| {});
         return;
     };
     out.push_str("<EventData>");
-    for (k, v) in obj {
-        match k.as_str() {
+    for (k, v) in obj.iter() {
+        match k.as_ref() {
             "#attributes" => {}
             "Data" | "Binary" => element(out, k, v, &mut |_, _| {}),
             _ => {
                 let text = match v {
-                    Json::Array(items) => Cow::Owned(
+                    Node::Arr(items) => Cow::Owned(
                         items
                             .iter()
                             .filter_map(scalar_text)

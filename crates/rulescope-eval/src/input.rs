@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use evtx::{EvtxParser, ParserSettings};
 use serde::Serialize;
 
-use crate::event::{Event, Rendering, from_json};
+use crate::event::{Event, Rendering, from_json_bytes};
 
 /// What reading the event files gave.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -129,8 +129,8 @@ fn read_evtx<T: Send + 'static>(
     };
     let records = parser.serialized_records(move |record| {
         record
-            .and_then(|r| r.into_json_value())
-            .map(|r| from_json(&r.data, rendering).map(&work))
+            .and_then(|r| r.into_json_bytes())
+            .map(|r| from_json_bytes(&r.data, rendering).map(&work))
     });
     for record in records {
         match record {
@@ -175,10 +175,7 @@ fn read_json_lines<T>(
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<serde_json::Value>(&line)
-            .ok()
-            .and_then(|v| from_json(&v, rendering))
-        {
+        match from_json_bytes(line.as_bytes(), rendering) {
             Some(event) => {
                 stats.events += 1;
                 sink(work(event));

@@ -10,8 +10,9 @@
 //!   a [`RuleOutcome`] per rule: fired or not, result rows, and the stage funnel.
 //! - [`Engine::run_paths`] reads EVTX / JSON-lines files ([`input`]) into one session;
 //!   [`coverage::coverage`] runs per ATT&CK-labelled file.
-//! - [`event::from_json`] builds an [`Event`] (Splunk `_raw`, header and CIM fields, see
-//!   [`cim::MAPPINGS`]) from the evtx crate's JSON or flat JSON.
+//! - [`event::from_json_bytes`] (JSON text) or [`event::from_json`] (a `serde_json::Value`)
+//!   builds an [`Event`] (Splunk `_raw`, header and CIM fields, see [`cim::MAPPINGS`]) from
+//!   the evtx crate's JSON or flat JSON.
 //!
 //! Events stream: each passes the rules' streaming stages at once and only blocking stages
 //! keep state. Per event, only rules whose base search can match its sourcetype, source
@@ -24,6 +25,7 @@ pub mod eval;
 pub mod event;
 pub mod exec;
 pub mod input;
+mod json;
 pub mod macros;
 pub mod plan;
 mod prefilter;
@@ -153,19 +155,44 @@ impl Engine {
         progress: &mut dyn FnMut(Progress<'_>),
     ) -> RunReport {
         let files = input::discover(paths);
-        let mut stats = InputStats::default();
         let mut session = self.session();
-        for (i, file) in files.iter().enumerate() {
-            progress(Progress::File {
-                index: i,
-                total: files.len(),
-                path: file,
+        // Files are read on a thread of their own, so the next file is parsed while this
+        // thread runs the rules over the last one's events: most files are a chunk or two,
+        // too few to keep the parser's workers busy, and reading then waited on the rules.
+        // The channel keeps file order; its bound keeps memory from growing with the input.
+        let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        let stats = std::thread::scope(|scope| {
+            let (files, rendering, screen) = (&files, self.rendering, self.screen());
+            let reader = scope.spawn(move || {
+                let mut stats = InputStats::default();
+                for (i, file) in files.iter().enumerate() {
+                    // The receiver only goes away when this thread's caller unwinds.
+                    if tx.send(Read::File(i)).is_err() {
+                        break;
+                    }
+                    input::read_file_with(file, rendering, &mut stats, screen.clone(), &mut |e| {
+                        let _ = tx.send(Read::Event(e));
+                    });
+                }
+                stats
             });
-            input::read_file_with(file, self.rendering, &mut stats, self.screen(), &mut |e| {
-                session.push_screened(e);
-                progress(Progress::Event);
-            });
-        }
+            for read in rx {
+                match read {
+                    Read::File(index) => progress(Progress::File {
+                        index,
+                        total: files.len(),
+                        path: &files[index],
+                    }),
+                    Read::Event(e) => {
+                        session.push_screened(e);
+                        progress(Progress::Event);
+                    }
+                }
+            }
+            reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
         RunReport {
             rendering: self.rendering,
             input: stats,
@@ -185,6 +212,15 @@ impl Engine {
             }
         }
     }
+}
+
+/// How many files and events [`Engine::run_paths`] reads ahead of the rules.
+const READ_AHEAD: usize = 1024;
+
+/// What the reading thread of [`Engine::run_paths`] hands on, in order.
+enum Read {
+    File(usize),
+    Event(Screened),
 }
 
 /// An event with the rules whose base search it passes (see [`Engine::screen`]).

@@ -519,6 +519,26 @@ proptest! {
     }
 
     #[test]
+    fn json_text_gives_what_its_value_gives(system in arb_json(), data in arb_json(), classic in any::<bool>()) {
+        let rendering = if classic { Rendering::Classic } else { Rendering::Xml };
+        for json in [json!({"Event": {"System": system, "EventData": data.clone()}}), data] {
+            let text = json.to_string();
+            let from_text = rulescope_eval::event::from_json_bytes(text.as_bytes(), rendering);
+            let from_value = rulescope_eval::event::from_json(&json, rendering);
+            prop_assert_eq!(from_text.is_some(), from_value.is_some());
+            if let (Some(a), Some(b)) = (from_text, from_value) {
+                prop_assert!(a.fields.iter().eq(b.fields.iter()));
+            }
+        }
+    }
+
+    #[test]
+    fn json_text_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200), classic in any::<bool>()) {
+        let rendering = if classic { Rendering::Classic } else { Rendering::Xml };
+        let _ = rulescope_eval::event::from_json_bytes(&bytes, rendering);
+    }
+
+    #[test]
     fn iso_times_never_panic(text in "\\PC{0,40}") {
         let _ = rulescope_eval::event::parse_iso_time(&text);
     }
