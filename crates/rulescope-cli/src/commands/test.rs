@@ -31,6 +31,7 @@ impl From<RenderingArg> for Rendering {
 /// How rules are run over events: shared by `test`, `coverage`, `build` and `serve`.
 #[derive(clap::Args, Clone)]
 pub struct EngineArgs {
+    /// How Windows events' `_raw` reads, as the forwarder's `renderXml` setting decides.
     #[arg(long, value_enum, default_value_t)]
     pub rendering: RenderingArg,
     /// A macros.conf whose stanzas override the default macro definitions.
