@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::event::Event;
 use crate::plan::{Plan, Selector, Stage};
-use crate::search::{Gate, Search, Skeleton};
+use crate::search::{Gate, Header, Search, Skeleton};
 
 /// What identifies an event header: sourcetype, source, event id, and whether its data
 /// names event ids.
@@ -39,6 +39,7 @@ impl Prefilter {
     pub(crate) fn new<'a>(plans: impl Iterator<Item = Option<&'a Plan>>) -> Prefilter {
         let (mut literals, mut literal_ids) = (Vec::new(), HashMap::new());
         let mut gate_numbers: HashMap<String, usize> = HashMap::new();
+        let mut leaf_numbers = HashMap::new();
         let mut gate_id = |s: &Search| {
             let mut print = String::new();
             s.fingerprint(&mut print);
@@ -54,6 +55,8 @@ impl Prefilter {
                     }
                     _ => None,
                 };
+                let mut header = plan.header.clone();
+                header.number_leaves(&mut leaf_numbers);
                 let mut gate_ids = Vec::new();
                 if let Some(s) = &search {
                     gate_ids.push(gate_id(s));
@@ -63,7 +66,7 @@ impl Prefilter {
                 }
                 Some(Base {
                     selector: plan.selector.clone(),
-                    header: plan.header.clone(),
+                    header,
                     search,
                     gate_ids,
                 })
@@ -93,7 +96,7 @@ impl Prefilter {
                 s.matches_with(&event.fields, Some(&event.raw_lower), found.as_deref())
             };
             if let Some(g) = gate
-                && !*gates[g].get_or_insert_with(|| test(self.gate_search(c.gates[g])))
+                && !*gates[g].get_or_insert_with(|| test(self.leftover(c.gates.get(g))))
             {
                 continue;
             }
@@ -105,18 +108,20 @@ impl Prefilter {
         out
     }
 
-    /// The search a gate tests: a conjunct of a rule's base search, or all of it.
-    fn gate_search(&self, (rule, item): (usize, Option<usize>)) -> &Search {
+    /// The search a gate tests.
+    fn leftover<'a>(&'a self, gate: Option<&'a Leftover>) -> &'a Search {
         static ALL: Search = Search::All;
-        let Some(Some(Base {
-            search: Some(s), ..
-        })) = self.bases.get(rule)
-        else {
-            return &ALL;
-        };
-        match (s, item) {
-            (Search::And(items), Some(k)) => items.get(k).unwrap_or(&ALL),
-            _ => s,
+        match gate {
+            Some(Leftover::Folded(s)) => s,
+            Some(&Leftover::Whole(rule, item)) => self
+                .bases
+                .get(rule)
+                .and_then(|b| {
+                    let b = b.as_ref()?;
+                    Some(conjunct(b.search.as_ref()?, &b.header, item)?.0)
+                })
+                .unwrap_or(&ALL),
+            None => &ALL,
         }
     }
 
@@ -153,8 +158,8 @@ impl Prefilter {
 /// TERM(ingress.event.procstart)`, the EDR alternatives of the armory's Windows rules), so
 /// testing each distinct gate once per event skips most rules at once.
 struct Candidates {
-    /// (rule index, conjunct of its base search, or the whole search)
-    gates: Vec<(usize, Option<usize>)>,
+    /// What the header leaves of each distinct gate (see [`Skeleton::residual`]).
+    gates: Vec<Leftover>,
     /// (rule index, gate index)
     rules: Vec<(usize, Option<usize>)>,
 }
@@ -162,8 +167,11 @@ struct Candidates {
 impl Candidates {
     fn new(filter: &Prefilter, event: &Event, (st, src, code, mentions): &HeaderKey) -> Self {
         let mut gates = Vec::new();
-        let mut local: HashMap<usize, usize> = HashMap::new();
+        // Engine-wide gate id, and the leftover's fingerprint, to the index in `gates`.
+        let mut local: HashMap<usize, Option<Result<usize, bool>>> = HashMap::new();
+        let mut residuals: HashMap<String, usize> = HashMap::new();
         let mut rules = Vec::new();
+        let header = Header::new(event);
         for (i, base) in filter.bases.iter().enumerate() {
             let Some(base) = base else { continue };
             if !base.selector.admits(st, src, *code, *mentions) {
@@ -173,7 +181,7 @@ impl Candidates {
                 rules.push((i, None));
                 continue;
             };
-            let item = match base.header.gate(s, event) {
+            let item = match base.header.gate(s, &header) {
                 Gate::Never => continue,
                 Gate::Always => {
                     rules.push((i, None));
@@ -186,13 +194,59 @@ impl Candidates {
                 rules.push((i, None));
                 continue;
             };
-            let next = gates.len();
             let gate = *local.entry(id).or_insert_with(|| {
-                gates.push((i, item));
-                next
+                let (gate, skeleton) = conjunct(s, &base.header, item)?;
+                Some(skeleton.residual(gate, &header).map(|left| match left {
+                    None => {
+                        gates.push(Leftover::Whole(i, item));
+                        gates.len() - 1
+                    }
+                    Some(gate) => {
+                        let mut print = String::new();
+                        gate.fingerprint(&mut print);
+                        let next = gates.len();
+                        *residuals.entry(print).or_insert_with(|| {
+                            gates.push(Leftover::Folded(gate));
+                            next
+                        })
+                    }
+                }))
             });
-            rules.push((i, Some(gate)));
+            match gate {
+                Some(Ok(gate)) => rules.push((i, Some(gate))),
+                // The header decides the gate: the rule is out, or left to its whole search.
+                Some(Err(false)) => {}
+                Some(Err(true)) | None => rules.push((i, None)),
+            }
         }
         Candidates { gates, rules }
+    }
+}
+
+/// A gate an event header leaves open.
+enum Leftover {
+    /// Unchanged: conjunct of a rule's base search (`None`: the whole search).
+    Whole(usize, Option<usize>),
+    /// Simplified by what the header decides.
+    Folded(Search),
+}
+
+/// Conjunct `item` of a base search (`None`: all of it) with its part of the header skeleton.
+fn conjunct<'a>(
+    search: &'a Search,
+    header: &'a Skeleton,
+    item: Option<usize>,
+) -> Option<(&'a Search, &'a Skeleton)> {
+    static OPEN: Skeleton = Skeleton::Open;
+    match (search, item) {
+        (_, None) => Some((search, header)),
+        (Search::And(items), Some(k)) => {
+            let part = match header {
+                Skeleton::And(parts) => parts.get(k)?,
+                _ => &OPEN,
+            };
+            Some((items.get(k)?, part))
+        }
+        _ => None,
     }
 }
