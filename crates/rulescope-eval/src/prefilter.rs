@@ -96,7 +96,7 @@ impl Prefilter {
                 s.matches_with(&event.fields, Some(&event.raw_lower), found.as_deref())
             };
             if let Some(g) = gate
-                && !*gates[g].get_or_insert_with(|| test(self.leftover(c.gates.get(g))))
+                && !*gates[g].get_or_insert_with(|| test(self.gate_search(c.gates[g])))
             {
                 continue;
             }
@@ -108,20 +108,18 @@ impl Prefilter {
         out
     }
 
-    /// The search a gate tests.
-    fn leftover<'a>(&'a self, gate: Option<&'a Leftover>) -> &'a Search {
+    /// The search a gate tests: a conjunct of a rule's base search, or all of it.
+    fn gate_search(&self, (rule, item): (usize, Option<usize>)) -> &Search {
         static ALL: Search = Search::All;
-        match gate {
-            Some(Leftover::Folded(s)) => s,
-            Some(&Leftover::Whole(rule, item)) => self
-                .bases
-                .get(rule)
-                .and_then(|b| {
-                    let b = b.as_ref()?;
-                    Some(conjunct(b.search.as_ref()?, &b.header, item)?.0)
-                })
-                .unwrap_or(&ALL),
-            None => &ALL,
+        let Some(Some(Base {
+            search: Some(s), ..
+        })) = self.bases.get(rule)
+        else {
+            return &ALL;
+        };
+        match (s, item) {
+            (Search::And(items), Some(k)) => items.get(k).unwrap_or(&ALL),
+            _ => s,
         }
     }
 
@@ -158,8 +156,8 @@ impl Prefilter {
 /// TERM(ingress.event.procstart)`, the EDR alternatives of the armory's Windows rules), so
 /// testing each distinct gate once per event skips most rules at once.
 struct Candidates {
-    /// What the header leaves of each distinct gate (see [`Skeleton::residual`]).
-    gates: Vec<Leftover>,
+    /// (rule index, conjunct of its base search, or the whole search)
+    gates: Vec<(usize, Option<usize>)>,
     /// (rule index, gate index)
     rules: Vec<(usize, Option<usize>)>,
 }
@@ -167,9 +165,7 @@ struct Candidates {
 impl Candidates {
     fn new(filter: &Prefilter, event: &Event, (st, src, code, mentions): &HeaderKey) -> Self {
         let mut gates = Vec::new();
-        // Engine-wide gate id, and the leftover's fingerprint, to the index in `gates`.
-        let mut local: HashMap<usize, Option<Result<usize, bool>>> = HashMap::new();
-        let mut residuals: HashMap<String, usize> = HashMap::new();
+        let mut local: HashMap<usize, usize> = HashMap::new();
         let mut rules = Vec::new();
         let header = Header::new(event);
         for (i, base) in filter.bases.iter().enumerate() {
@@ -194,59 +190,13 @@ impl Candidates {
                 rules.push((i, None));
                 continue;
             };
+            let next = gates.len();
             let gate = *local.entry(id).or_insert_with(|| {
-                let (gate, skeleton) = conjunct(s, &base.header, item)?;
-                Some(skeleton.residual(gate, &header).map(|left| match left {
-                    None => {
-                        gates.push(Leftover::Whole(i, item));
-                        gates.len() - 1
-                    }
-                    Some(gate) => {
-                        let mut print = String::new();
-                        gate.fingerprint(&mut print);
-                        let next = gates.len();
-                        *residuals.entry(print).or_insert_with(|| {
-                            gates.push(Leftover::Folded(gate));
-                            next
-                        })
-                    }
-                }))
+                gates.push((i, item));
+                next
             });
-            match gate {
-                Some(Ok(gate)) => rules.push((i, Some(gate))),
-                // The header decides the gate: the rule is out, or left to its whole search.
-                Some(Err(false)) => {}
-                Some(Err(true)) | None => rules.push((i, None)),
-            }
+            rules.push((i, Some(gate)));
         }
         Candidates { gates, rules }
-    }
-}
-
-/// A gate an event header leaves open.
-enum Leftover {
-    /// Unchanged: conjunct of a rule's base search (`None`: the whole search).
-    Whole(usize, Option<usize>),
-    /// Simplified by what the header decides.
-    Folded(Search),
-}
-
-/// Conjunct `item` of a base search (`None`: all of it) with its part of the header skeleton.
-fn conjunct<'a>(
-    search: &'a Search,
-    header: &'a Skeleton,
-    item: Option<usize>,
-) -> Option<(&'a Search, &'a Skeleton)> {
-    static OPEN: Skeleton = Skeleton::Open;
-    match (search, item) {
-        (_, None) => Some((search, header)),
-        (Search::And(items), Some(k)) => {
-            let part = match header {
-                Skeleton::And(parts) => parts.get(k)?,
-                _ => &OPEN,
-            };
-            Some((items.get(k)?, part))
-        }
-        _ => None,
     }
 }

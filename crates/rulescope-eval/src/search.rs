@@ -413,52 +413,6 @@ impl Skeleton {
         }
     }
 
-    /// What is left of `search` (whose skeleton this is) once `header` is
-    /// known: decided parts folded away, so equal leftovers of different gates are tested
-    /// once (`EventCode=4688 OR Type=Process` is `Type=Process` for a 4624). `Ok(None)`
-    /// when nothing folds (no copy made), `Err` when the header decides it all.
-    pub fn residual(&self, search: &Search, header: &Header) -> Result<Option<Search>, bool> {
-        if header.event.mentions_event_ids {
-            return Ok(None);
-        }
-        self.residual_header(search, header)
-    }
-
-    fn residual_header(&self, search: &Search, header: &Header) -> Result<Option<Search>, bool> {
-        let fold = |items: &[Search], parts: &[Skeleton], absorbing: bool| {
-            let mut left = Vec::new();
-            let mut folded = false;
-            for (item, part) in items.iter().zip(parts) {
-                match part.residual_header(item, header) {
-                    Ok(r) => {
-                        folded |= r.is_some();
-                        left.push(r.unwrap_or_else(|| item.clone()));
-                    }
-                    Err(b) if b == absorbing => return Err(b),
-                    Err(_) => folded = true,
-                }
-            }
-            Ok(match left.len() {
-                0 => return Err(!absorbing),
-                _ if !folded => None,
-                1 => left.pop(),
-                _ if absorbing => Some(Search::Or(left)),
-                _ => Some(Search::And(left)),
-            })
-        };
-        match (self, search) {
-            (Skeleton::Open, _) => Ok(None),
-            (Skeleton::Leaf(..), _) => self.decide_header(header).map_or(Ok(None), Err),
-            (Skeleton::And(parts), Search::And(items)) => fold(items, parts, false),
-            (Skeleton::Or(parts), Search::Or(items)) => fold(items, parts, true),
-            (Skeleton::Not(inner), Search::Not(item)) => inner
-                .residual_header(item, header)
-                .map(|r| r.map(|r| Search::Not(Box::new(r))))
-                .map_err(|b| !b),
-            _ => Ok(None),
-        }
-    }
-
     /// The part of `search` (whose skeleton this is) worth testing first for events with
     /// `header`.
     pub fn gate(&self, search: &Search, header: &Header) -> Gate {
