@@ -735,6 +735,15 @@ fn project(row: &Fields, patterns: &[String], table: bool, remove: bool) -> Fiel
     if table {
         let mut out = Fields::default();
         for p in patterns {
+            // A plain name selects its own field only: a lookup, not a match per field.
+            if !p.contains('*') {
+                if let Some((k, v)) = row.get_key_value(p.as_str())
+                    && !out.contains_key(k)
+                {
+                    out.insert(k.clone(), v.clone());
+                }
+                continue;
+            }
             for (k, v) in row {
                 if glob_match(p, k) && !out.contains_key(k) {
                     out.insert(k.clone(), v.clone());

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::event::Event;
 use crate::plan::{Plan, Selector, Stage};
-use crate::search::{Gate, Search, Skeleton};
+use crate::search::{Gate, Header, Search, Skeleton};
 
 /// What identifies an event header: sourcetype, source, event id, and whether its data
 /// names event ids.
@@ -39,6 +39,7 @@ impl Prefilter {
     pub(crate) fn new<'a>(plans: impl Iterator<Item = Option<&'a Plan>>) -> Prefilter {
         let (mut literals, mut literal_ids) = (Vec::new(), HashMap::new());
         let mut gate_numbers: HashMap<String, usize> = HashMap::new();
+        let mut leaf_numbers = HashMap::new();
         let mut gate_id = |s: &Search| {
             let mut print = String::new();
             s.fingerprint(&mut print);
@@ -54,6 +55,8 @@ impl Prefilter {
                     }
                     _ => None,
                 };
+                let mut header = plan.header.clone();
+                header.number_leaves(&mut leaf_numbers);
                 let mut gate_ids = Vec::new();
                 if let Some(s) = &search {
                     gate_ids.push(gate_id(s));
@@ -63,7 +66,7 @@ impl Prefilter {
                 }
                 Some(Base {
                     selector: plan.selector.clone(),
-                    header: plan.header.clone(),
+                    header,
                     search,
                     gate_ids,
                 })
@@ -164,6 +167,7 @@ impl Candidates {
         let mut gates = Vec::new();
         let mut local: HashMap<usize, usize> = HashMap::new();
         let mut rules = Vec::new();
+        let header = Header::new(event);
         for (i, base) in filter.bases.iter().enumerate() {
             let Some(base) = base else { continue };
             if !base.selector.admits(st, src, *code, *mentions) {
@@ -173,7 +177,7 @@ impl Candidates {
                 rules.push((i, None));
                 continue;
             };
-            let item = match base.header.gate(s, event) {
+            let item = match base.header.gate(s, &header) {
                 Gate::Never => continue,
                 Gate::Always => {
                     rules.push((i, None));

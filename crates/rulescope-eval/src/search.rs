@@ -316,7 +316,9 @@ const HEADER_FIELDS: &[&str] = &["sourcetype", "source", "EventCode", "signature
 #[derive(Clone, Debug)]
 pub enum Skeleton {
     Open,
-    Leaf(Search),
+    /// A decidable part, with its number among distinct leaves once numbered (see
+    /// [`Skeleton::number_leaves`]), so a header decides equal leaves once.
+    Leaf(Search, Option<usize>),
     And(Vec<Skeleton>),
     Or(Vec<Skeleton>),
     Not(Box<Skeleton>),
@@ -334,7 +336,7 @@ impl Skeleton {
         };
         match s {
             // `*` (the generic endpoint macro) is decided: it matches.
-            Search::All => Skeleton::Leaf(Search::All),
+            Search::All => Skeleton::Leaf(Search::All, None),
             Search::And(items) => group(items, Skeleton::And),
             Search::Or(items) => group(items, Skeleton::Or),
             Search::Not(inner) => match Skeleton::of(inner) {
@@ -344,34 +346,51 @@ impl Skeleton {
             Search::Raw(p) | Search::Hinted { pattern: p, .. }
                 if crate::plan::event_code_phrase(p.text()).is_some() =>
             {
-                Skeleton::Leaf(s.clone())
+                Skeleton::Leaf(s.clone(), None)
             }
             Search::Compare { field, .. } | Search::In { field, .. }
                 if HEADER_FIELDS.contains(&field.as_str()) =>
             {
-                Skeleton::Leaf(s.clone())
+                Skeleton::Leaf(s.clone(), None)
             }
             _ => Skeleton::Open,
         }
     }
 
-    /// What the header of `event` decides; `None` when the rest of the event matters. The
-    /// answer holds for every event sharing the header.
-    pub fn decide(&self, event: &crate::event::Event) -> Option<bool> {
-        if event.mentions_event_ids {
-            return None;
+    /// Numbers the leaves, equal leaves alike, `ids` holding the numbers given so far.
+    pub fn number_leaves(&mut self, ids: &mut HashMap<String, usize>) {
+        match self {
+            Skeleton::Open => {}
+            Skeleton::Leaf(s, id) => {
+                let mut print = String::new();
+                s.fingerprint(&mut print);
+                let next = ids.len();
+                *id = Some(*ids.entry(print).or_insert(next));
+            }
+            Skeleton::And(items) | Skeleton::Or(items) => {
+                items.iter_mut().for_each(|s| s.number_leaves(ids));
+            }
+            Skeleton::Not(inner) => inner.number_leaves(ids),
         }
-        self.decide_header(event)
     }
 
-    fn decide_header(&self, event: &crate::event::Event) -> Option<bool> {
+    /// What `header` decides; `None` when the rest of the event matters. The
+    /// answer holds for every event sharing the header.
+    pub fn decide(&self, header: &Header) -> Option<bool> {
+        if header.event.mentions_event_ids {
+            return None;
+        }
+        self.decide_header(header)
+    }
+
+    fn decide_header(&self, header: &Header) -> Option<bool> {
         match self {
             Skeleton::Open => None,
-            Skeleton::Leaf(s) => Some(s.matches(&event.fields, Some(&event.raw_lower))),
+            Skeleton::Leaf(s, id) => Some(header.leaf(s, *id)),
             Skeleton::And(items) => {
                 let mut all = true;
                 for item in items {
-                    match item.decide_header(event) {
+                    match item.decide_header(header) {
                         Some(false) => return Some(false),
                         Some(true) => {}
                         None => all = false,
@@ -382,7 +401,7 @@ impl Skeleton {
             Skeleton::Or(items) => {
                 let mut none = true;
                 for item in items {
-                    match item.decide_header(event) {
+                    match item.decide_header(header) {
                         Some(true) => return Some(true),
                         Some(false) => {}
                         None => none = false,
@@ -390,25 +409,69 @@ impl Skeleton {
                 }
                 none.then_some(false)
             }
-            Skeleton::Not(inner) => inner.decide_header(event).map(|b| !b),
+            Skeleton::Not(inner) => inner.decide_header(header).map(|b| !b),
         }
     }
 
     /// The part of `search` (whose skeleton this is) worth testing first for events with
-    /// `event`'s header.
-    pub fn gate(&self, search: &Search, event: &crate::event::Event) -> Gate {
-        match self.decide(event) {
+    /// `header`.
+    pub fn gate(&self, search: &Search, header: &Header) -> Gate {
+        match self.decide(header) {
             Some(false) => Gate::Never,
             Some(true) => Gate::Always,
             None => Gate::Test(match (search, self) {
-                (Search::And(items), Skeleton::And(parts)) if !event.mentions_event_ids => items
-                    .iter()
-                    .zip(parts)
-                    .position(|(_, p)| p.decide_header(event).is_none()),
+                (Search::And(items), Skeleton::And(parts)) if !header.event.mentions_event_ids => {
+                    items
+                        .iter()
+                        .zip(parts)
+                        .position(|(_, p)| p.decide_header(header).is_none())
+                }
                 (Search::And(items), Skeleton::Open) if !items.is_empty() => Some(0),
                 _ => None,
             }),
         }
+    }
+}
+
+/// An event header while rules are sorted by it, remembering each numbered leaf's answer:
+/// the same leaves (`sourcetype=...`, `EventCode=4688`) recur in hundreds of rules.
+pub struct Header<'a> {
+    pub event: &'a crate::event::Event,
+    leaves: std::cell::RefCell<Vec<Option<bool>>>,
+}
+
+impl<'a> Header<'a> {
+    pub fn new(event: &'a crate::event::Event) -> Self {
+        Header {
+            event,
+            leaves: Default::default(),
+        }
+    }
+
+    fn leaf(&self, leaf: &Search, id: Option<usize>) -> bool {
+        if let Some(known) = id.and_then(|i| self.leaves.borrow().get(i).copied().flatten()) {
+            return known;
+        }
+        let answer = match leaf {
+            // Only the header names an event id, and it names this event's: a phrase naming
+            // another id cannot match (unless open to the right: `PREFIX(EventCode=46)`).
+            Search::Raw(p) | Search::Hinted { pattern: p, .. }
+                if p.right != Bound::Free
+                    && crate::plan::event_code_phrase(p.text())
+                        .is_some_and(|c| Some(c) != self.event.code) =>
+            {
+                false
+            }
+            _ => leaf.matches(&self.event.fields, Some(&self.event.raw_lower)),
+        };
+        if let Some(i) = id {
+            let mut leaves = self.leaves.borrow_mut();
+            if leaves.len() <= i {
+                leaves.resize(i + 1, None);
+            }
+            leaves[i] = Some(answer);
+        }
+        answer
     }
 }
 
