@@ -25,6 +25,16 @@ pub struct CoverageReport {
     pub rules: Vec<RuleVerdict>,
 }
 
+impl CoverageReport {
+    /// Techniques with a file that one of the technique's own rules fired on.
+    pub fn techniques_detected(&self) -> usize {
+        self.techniques
+            .iter()
+            .filter(|t| t.files_detected > 0)
+            .count()
+    }
+}
+
 /// One rule run over each event file on its own.
 #[derive(Clone, Debug, Serialize)]
 pub struct RuleVerdict {
@@ -59,6 +69,7 @@ impl RuleVerdict {
         matches!(&self.verdict, Verdict::Evaluated { fired_on, .. } if !fired_on.is_empty())
     }
 
+    /// The verdict before any file: `outcome` is a session's that saw no event.
     fn new(outcome: &RuleOutcome) -> Self {
         let verdict = match &outcome.status {
             Status::NotEvaluable { reason } => Verdict::NotEvaluable {
@@ -66,14 +77,7 @@ impl RuleVerdict {
             },
             Status::Evaluated { funnel, .. } => Verdict::Evaluated {
                 fired_on: Vec::new(),
-                funnel: funnel
-                    .iter()
-                    .map(|s| FunnelStage {
-                        stage: s.stage.clone(),
-                        rows_in: 0,
-                        rows_out: 0,
-                    })
-                    .collect(),
+                funnel: funnel.clone(),
                 regex_limit_hits: 0,
                 sample_rows: Vec::new(),
             },
@@ -87,8 +91,15 @@ impl RuleVerdict {
         }
     }
 
-    /// Adds one file's outcome.
-    fn add(&mut self, outcome: RuleOutcome, file: &Path, techniques: &[String]) {
+    /// Adds one file's outcome; `own_technique` says the file is labelled with one of the
+    /// rule's techniques.
+    fn add(
+        &mut self,
+        outcome: RuleOutcome,
+        file: &Path,
+        techniques: &[String],
+        own_technique: bool,
+    ) {
         let (
             Verdict::Evaluated {
                 fired_on,
@@ -121,10 +132,7 @@ impl RuleVerdict {
                 path: file.to_owned(),
                 techniques: techniques.to_vec(),
                 rows: row_count,
-                technique_match: self
-                    .technique_ids
-                    .iter()
-                    .any(|r| techniques.iter().any(|t| same_technique(r, t))),
+                technique_match: own_technique,
             });
         }
     }
@@ -212,7 +220,12 @@ pub fn coverage(
     let mut stats = InputStats::default();
     let mut by_technique: BTreeMap<String, Vec<FileCoverage>> = BTreeMap::new();
     let mut unlabelled = Vec::new();
-    let mut verdicts: Vec<RuleVerdict> = Vec::new();
+    let mut verdicts: Vec<RuleVerdict> = engine
+        .session()
+        .finish()
+        .iter()
+        .map(RuleVerdict::new)
+        .collect();
     for (i, file) in files.iter().enumerate() {
         progress(i, files.len());
         let before = stats.events;
@@ -232,11 +245,11 @@ pub fn coverage(
             true_positive_candidates: Vec::new(),
             noise: Vec::new(),
         };
-        let outcomes = session.finish();
-        if verdicts.is_empty() {
-            verdicts = outcomes.iter().map(RuleVerdict::new).collect();
-        }
-        for (outcome, verdict) in outcomes.into_iter().zip(&mut verdicts) {
+        for (outcome, verdict) in session.finish().into_iter().zip(&mut verdicts) {
+            let own_technique = outcome
+                .technique_ids
+                .iter()
+                .any(|r| techniques.iter().any(|t| same_technique(r, t)));
             if let Status::Evaluated {
                 fired: true,
                 row_count,
@@ -248,17 +261,13 @@ pub fn coverage(
                     title: outcome.title.clone(),
                     rows: row_count,
                 };
-                let matches = outcome
-                    .technique_ids
-                    .iter()
-                    .any(|r| techniques.iter().any(|t| same_technique(r, t)));
-                if matches {
+                if own_technique {
                     cov.true_positive_candidates.push(fired);
                 } else {
                     cov.noise.push(fired);
                 }
             }
-            verdict.add(outcome, file, &techniques);
+            verdict.add(outcome, file, &techniques, own_technique);
         }
         if techniques.is_empty() {
             unlabelled.push(cov);
@@ -286,17 +295,7 @@ pub fn coverage(
             })
             .collect(),
         unlabelled,
-        // With no file at all, every rule still gets its verdict.
-        rules: if verdicts.is_empty() {
-            engine
-                .session()
-                .finish()
-                .iter()
-                .map(RuleVerdict::new)
-                .collect()
-        } else {
-            verdicts
-        },
+        rules: verdicts,
     }
 }
 

@@ -146,24 +146,15 @@ impl<'a> Evaluation<'a> {
                 }
             })
             .collect();
-        let evaluated = report
-            .rules
-            .iter()
-            .filter(|r| matches!(r.verdict, Verdict::Evaluated { .. }))
-            .count();
         CoverageView {
             rendering: format!("{:?}", report.rendering).to_lowercase(),
             files: report.input.files,
             events: report.input.events,
             skipped: report.input.skipped_total(),
             rules_total: report.rules_total,
-            rules_evaluable: evaluated,
+            rules_evaluable: report.rules_evaluable,
             rules_fired: report.rules.iter().filter(|r| r.fired()).count(),
-            techniques_detected: report
-                .techniques
-                .iter()
-                .filter(|t| t.files_detected > 0)
-                .count(),
+            techniques_detected: report.techniques_detected(),
             techniques,
             unlabelled: report
                 .unlabelled
@@ -174,21 +165,11 @@ impl<'a> Evaluation<'a> {
     }
 
     fn file_view(&self, file: &FileCoverage) -> FileView {
-        let fired = |rules: &[FiredRule]| {
-            rules
-                .iter()
-                .map(|r| FiredView {
-                    id: r.id.clone(),
-                    title: r.title.clone(),
-                    rows: r.rows,
-                })
-                .collect()
-        };
         FileView {
             file: self.display(&file.path),
             events: file.events,
-            own: fired(&file.true_positive_candidates),
-            others: fired(&file.noise),
+            own: file.true_positive_candidates.clone(),
+            others: file.noise.clone(),
         }
     }
 }
@@ -288,15 +269,8 @@ pub struct TechniqueView {
 pub struct FileView {
     pub file: String,
     pub events: u64,
-    pub own: Vec<FiredView>,
-    pub others: Vec<FiredView>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct FiredView {
-    pub id: String,
-    pub title: String,
-    pub rows: u64,
+    pub own: Vec<FiredRule>,
+    pub others: Vec<FiredRule>,
 }
 
 #[cfg(test)]

@@ -375,10 +375,9 @@ impl Site<'_> {
         };
         let rules_with_errors = catalog.rules.iter().filter(|r| r.errors > 0).count();
         let recorded = self.evaluation.as_ref().map(|e| {
-            let techniques = &e.report.techniques;
             context! {
-                techniques => techniques.len(),
-                detected => techniques.iter().filter(|t| t.files_detected > 0).count(),
+                techniques => e.report.techniques.len(),
+                detected => e.report.techniques_detected(),
             }
         });
         context! {

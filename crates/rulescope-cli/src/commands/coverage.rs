@@ -8,22 +8,9 @@ use std::process::ExitCode;
 use rulescope_eval::Engine;
 use rulescope_eval::coverage::{CoverageReport, FiredRule, coverage};
 
-use super::test::EngineArgs;
 use crate::{Format, Verbosity};
 
-#[derive(clap::Args)]
-pub struct Args {
-    /// Rule files or directories.
-    #[arg(long, required = true, num_args = 1..)]
-    rules: Vec<PathBuf>,
-    /// A directory of event files whose paths name ATT&CK technique ids.
-    #[arg(long, required = true, num_args = 1..)]
-    events: Vec<PathBuf>,
-    #[command(flatten)]
-    engine: EngineArgs,
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
-}
+pub use super::test::Args;
 
 pub fn run(args: &Args, verbosity: Verbosity) -> anyhow::Result<ExitCode> {
     let engine = args.engine.engine(&args.rules, verbosity)?;
@@ -86,11 +73,7 @@ fn print_text(out: &mut impl Write, report: &CoverageReport) -> std::io::Result<
             }
         }
     }
-    let detected: usize = report
-        .techniques
-        .iter()
-        .filter(|t| t.files_detected > 0)
-        .count();
+    let detected = report.techniques_detected();
     writeln!(
         out,
         "{detected}/{} techniques detected by their own rules; {} events in {} files ({} unlabelled); {}/{} rules evaluable",

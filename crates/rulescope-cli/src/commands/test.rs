@@ -68,18 +68,20 @@ impl EngineArgs {
     }
 }
 
+/// Rules, events and how to run them: the arguments of `test` and `coverage`.
 #[derive(clap::Args)]
 pub struct Args {
     /// Rule files or directories.
     #[arg(long, required = true, num_args = 1..)]
-    rules: Vec<PathBuf>,
-    /// Event files (.evtx, .json/.jsonl/.ndjson lines) or directories.
+    pub rules: Vec<PathBuf>,
+    /// Event files (.evtx, .json/.jsonl/.ndjson lines) or directories; `coverage` reads the
+    /// ATT&CK technique ids their paths name.
     #[arg(long, required = true, num_args = 1..)]
-    events: Vec<PathBuf>,
+    pub events: Vec<PathBuf>,
     #[command(flatten)]
-    engine: EngineArgs,
+    pub engine: EngineArgs,
     #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    pub format: Format,
 }
 
 /// Result rows shown per rule in text output.
