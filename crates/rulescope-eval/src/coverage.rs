@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::{Engine, Fields, FunnelStage, InputStats, RuleOutcome, Status, input};
+use crate::{Engine, Fields, FunnelStage, InputStats, Read, RuleOutcome, Status, input};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CoverageReport {
@@ -226,57 +226,33 @@ pub fn coverage(
         .iter()
         .map(RuleVerdict::new)
         .collect();
-    for (i, file) in files.iter().enumerate() {
-        progress(i, files.len());
-        let before = stats.events;
-        let mut session = engine.session();
-        input::read_file_with(
-            file,
-            engine.rendering,
-            &mut stats,
-            engine.screen(),
-            &mut |e| session.push_screened(e),
-        );
-        let techniques = techniques_in_path(file);
-        let mut cov = FileCoverage {
-            path: file.clone(),
-            techniques: techniques.clone(),
-            events: stats.events - before,
-            true_positive_candidates: Vec::new(),
-            noise: Vec::new(),
-        };
-        for (outcome, verdict) in session.finish().into_iter().zip(&mut verdicts) {
-            let own_technique = outcome
-                .technique_ids
-                .iter()
-                .any(|r| techniques.iter().any(|t| same_technique(r, t)));
-            if let Status::Evaluated {
-                fired: true,
-                row_count,
-                ..
-            } = outcome.status
-            {
-                let fired = FiredRule {
-                    id: outcome.id.clone(),
-                    title: outcome.title.clone(),
-                    rows: row_count,
-                };
-                if own_technique {
-                    cov.true_positive_candidates.push(fired);
-                } else {
-                    cov.noise.push(fired);
+    let (mut session, mut current) = (None, 0);
+    engine.read_files(&files, &mut |read| match read {
+        Read::Start(index) => {
+            progress(index, files.len());
+            (session, current) = (Some(engine.session()), index);
+        }
+        Read::Event(e) => {
+            if let Some(session) = &mut session {
+                session.push_screened(e);
+            }
+        }
+        Read::End(file_stats) => {
+            let Some(session) = session.take() else {
+                return;
+            };
+            let file = &files[current];
+            let cov = file_coverage(file, file_stats.events, session.finish(), &mut verdicts);
+            stats.add(file_stats);
+            if cov.techniques.is_empty() {
+                unlabelled.push(cov);
+            } else {
+                for t in &cov.techniques {
+                    by_technique.entry(t.clone()).or_default().push(cov.clone());
                 }
             }
-            verdict.add(outcome, file, &techniques, own_technique);
         }
-        if techniques.is_empty() {
-            unlabelled.push(cov);
-        } else {
-            for t in &techniques {
-                by_technique.entry(t.clone()).or_default().push(cov.clone());
-            }
-        }
-    }
+    });
     CoverageReport {
         rendering: engine.rendering,
         inputs: dir.to_vec(),
@@ -297,6 +273,48 @@ pub fn coverage(
         unlabelled,
         rules: verdicts,
     }
+}
+
+/// What fired on one file, from its session's outcomes; adds them to the rules' verdicts.
+fn file_coverage(
+    file: &Path,
+    events: u64,
+    outcomes: Vec<RuleOutcome>,
+    verdicts: &mut [RuleVerdict],
+) -> FileCoverage {
+    let techniques = techniques_in_path(file);
+    let mut cov = FileCoverage {
+        path: file.to_owned(),
+        techniques: techniques.clone(),
+        events,
+        true_positive_candidates: Vec::new(),
+        noise: Vec::new(),
+    };
+    for (outcome, verdict) in outcomes.into_iter().zip(verdicts) {
+        let own_technique = outcome
+            .technique_ids
+            .iter()
+            .any(|r| techniques.iter().any(|t| same_technique(r, t)));
+        if let Status::Evaluated {
+            fired: true,
+            row_count,
+            ..
+        } = outcome.status
+        {
+            let fired = FiredRule {
+                id: outcome.id.clone(),
+                title: outcome.title.clone(),
+                rows: row_count,
+            };
+            if own_technique {
+                cov.true_positive_candidates.push(fired);
+            } else {
+                cov.noise.push(fired);
+            }
+        }
+        verdict.add(outcome, file, &techniques, own_technique);
+    }
+    cov
 }
 
 #[cfg(test)]

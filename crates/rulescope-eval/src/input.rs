@@ -29,6 +29,14 @@ pub struct Skipped {
 }
 
 impl InputStats {
+    /// Adds what reading other files gave.
+    pub fn add(&mut self, other: InputStats) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.events += other.events;
+        self.skipped.extend(other.skipped);
+    }
+
     pub fn skipped_total(&self) -> u64 {
         self.skipped.iter().map(|s| s.count).sum()
     }

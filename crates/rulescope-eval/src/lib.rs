@@ -156,48 +156,81 @@ impl Engine {
     ) -> RunReport {
         let files = input::discover(paths);
         let mut session = self.session();
-        // Files are read on a thread of their own, so the next file is parsed while this
-        // thread runs the rules over the last one's events: most files are a chunk or two,
-        // too few to keep the parser's workers busy, and reading then waited on the rules.
-        // The channel keeps file order; its bound keeps memory from growing with the input.
-        let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
-        let stats = std::thread::scope(|scope| {
-            let (files, rendering, screen) = (&files, self.rendering, self.screen());
-            let reader = scope.spawn(move || {
-                let mut stats = InputStats::default();
-                for (i, file) in files.iter().enumerate() {
-                    // The receiver only goes away when this thread's caller unwinds.
-                    if tx.send(Read::File(i)).is_err() {
-                        break;
-                    }
-                    input::read_file_with(file, rendering, &mut stats, screen.clone(), &mut |e| {
-                        let _ = tx.send(Read::Event(e));
-                    });
-                }
-                stats
-            });
-            for read in rx {
-                match read {
-                    Read::File(index) => progress(Progress::File {
-                        index,
-                        total: files.len(),
-                        path: &files[index],
-                    }),
-                    Read::Event(e) => {
-                        session.push_screened(e);
-                        progress(Progress::Event);
-                    }
-                }
+        let mut stats = InputStats::default();
+        self.read_files(&files, &mut |read| match read {
+            Read::Start(index) => progress(Progress::File {
+                index,
+                total: files.len(),
+                path: &files[index],
+            }),
+            Read::Event(e) => {
+                session.push_screened(e);
+                progress(Progress::Event);
             }
-            reader
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            Read::End(file) => stats.add(file),
         });
         RunReport {
             rendering: self.rendering,
             input: stats,
             rules: session.finish(),
         }
+    }
+
+    /// Reads `files`, screening each event on the parser's workers, and hands `sink` each
+    /// file's start, events and end, file after file.
+    pub(crate) fn read_files(&self, files: &[PathBuf], sink: &mut dyn FnMut(Read)) {
+        // Files are read by threads of their own, each taking every READERS-th file, so the
+        // next files are parsed while this thread runs the rules over the last one's events.
+        // Most files are a chunk or two, too few to keep the parser's workers busy: with one
+        // file at a time, the workers waited at every file's end. Taking the readers' channels
+        // in turn keeps file order; their bounds keep memory from growing with the input.
+        let readers = READERS.min(files.len()).max(1);
+        std::thread::scope(|scope| {
+            let rendering = self.rendering;
+            let mut channels = Vec::with_capacity(readers);
+            let mut handles = Vec::with_capacity(readers);
+            for first in 0..readers {
+                let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+                channels.push(rx);
+                let screen = self.screen();
+                handles.push(scope.spawn(move || {
+                    for file in files.iter().skip(first).step_by(readers) {
+                        let mut stats = InputStats::default();
+                        input::read_file_with(
+                            file,
+                            rendering,
+                            &mut stats,
+                            screen.clone(),
+                            &mut |e| {
+                                let _ = tx.send(Read::Event(e));
+                            },
+                        );
+                        // The receiver only goes away when this thread's caller unwinds.
+                        if tx.send(Read::End(stats)).is_err() {
+                            break;
+                        }
+                    }
+                }));
+            }
+            'files: for index in 0..files.len() {
+                sink(Read::Start(index));
+                for read in &channels[index % readers] {
+                    let end = matches!(read, Read::End(_));
+                    sink(read);
+                    if end {
+                        continue 'files;
+                    }
+                }
+                // A reader stopped early: only a panic does that, and joining rethrows it.
+                break;
+            }
+            drop(channels);
+            for handle in handles {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            }
+        });
     }
 
     /// Screens an event for [`Session::push_screened`]; runs on the parser's workers.
@@ -214,13 +247,19 @@ impl Engine {
     }
 }
 
-/// How many files and events [`Engine::run_paths`] reads ahead of the rules.
+/// How many events each reading thread of [`Engine::read_files`] reads ahead of the rules.
 const READ_AHEAD: usize = 1024;
 
-/// What the reading thread of [`Engine::run_paths`] hands on, in order.
-enum Read {
-    File(usize),
+/// How many files [`Engine::read_files`] reads at once.
+const READERS: usize = 2;
+
+/// What [`Engine::read_files`] hands on, file after file.
+pub(crate) enum Read {
+    /// The file of this index in the list is next.
+    Start(usize),
     Event(Screened),
+    /// The file is read; what reading it gave.
+    End(InputStats),
 }
 
 /// An event with the rules whose base search it passes (see [`Engine::screen`]).

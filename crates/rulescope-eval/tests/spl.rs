@@ -248,3 +248,52 @@ fn user_macros_override_the_defaults() {
     );
     assert_eq!(rows(&out[0]), vec![vec!["count=2"]]);
 }
+
+#[test]
+fn files_read_at_once_reach_the_rules_in_file_order() {
+    // Five files, read by several threads: the rows of an order-keeping rule must come out
+    // in file order, and each file's unreadable line must be counted against that file.
+    let dir = tempfile::tempdir().expect("temp dir");
+    for n in 1..=5 {
+        let lines = format!(
+            "{{\"n\": \"{n}a\", \"_raw\": \"event\"}}\nnot json\n{{\"n\": \"{n}b\", \"_raw\": \"event\"}}\n"
+        );
+        std::fs::write(dir.path().join(format!("{n}.jsonl")), lines).expect("write");
+    }
+    let spec = rulescope_eval::RuleSpec {
+        id: "order".into(),
+        logic: "event | streamstats count | table n count".into(),
+        ..Default::default()
+    };
+    let engine = rulescope_eval::Engine::from_specs(&[spec], &EngineOptions::default());
+    let mut started = Vec::new();
+    let run = engine.run_paths(&[dir.path().to_owned()], &mut |p| {
+        if let rulescope_eval::Progress::File { index, .. } = p {
+            started.push(index);
+        }
+    });
+    assert_eq!(started, vec![0, 1, 2, 3, 4]);
+    let expected: Vec<Vec<String>> = (1..=5)
+        .flat_map(|n| [format!("{n}a"), format!("{n}b")])
+        .enumerate()
+        .map(|(i, n)| vec![format!("n={n}"), format!("count={}", i + 1)])
+        .collect();
+    assert_eq!(rows(&run.rules[0]), expected);
+    assert_eq!((run.input.files, run.input.events), (5, 10));
+    let skipped: Vec<String> = run
+        .input
+        .skipped
+        .iter()
+        .map(|s| {
+            s.path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        ["1.jsonl", "2.jsonl", "3.jsonl", "4.jsonl", "5.jsonl"]
+    );
+}
