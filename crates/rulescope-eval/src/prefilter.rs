@@ -2,16 +2,23 @@
 //! base search) so the parser's worker threads can screen events while the session thread
 //! runs the later stages; most events pass no rule and never reach the session.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 
 use crate::event::Event;
 use crate::plan::{Plan, Selector, Stage};
 use crate::search::{Gate, Header, Search, Skeleton};
+use crate::value::Value;
 
 /// What identifies an event header: sourcetype, source, event id, and whether its data
 /// names event ids.
 type HeaderKey = (String, String, Option<u32>, bool);
+
+/// A header and the candidates of its events.
+type HeaderEntry = (HeaderKey, Arc<Candidates>);
 
 /// What an evaluable rule's base search needs of an event.
 struct Base {
@@ -31,8 +38,17 @@ pub(crate) struct Prefilter {
     /// each event's `_raw` so most patterns are ruled out without a search of their own.
     literals: Option<aho_corasick::AhoCorasick>,
     literal_count: usize,
-    /// Candidates per event header, built from the first event with it.
-    candidates: Mutex<HashMap<HeaderKey, Arc<Candidates>>>,
+    /// Candidates per event header, built from the first event with it; keyed by the
+    /// header's hash so an event finds its entry without copying its header.
+    candidates: Mutex<HashMap<u64, Vec<HeaderEntry>>>,
+}
+
+thread_local! {
+    /// Per screening thread, the buffers `passing` fills for each event: which gates were
+    /// decided and how, and which literals `_raw` holds.
+    static SCRATCH: RefCell<(Vec<Option<bool>>, Vec<bool>)> = const {
+        RefCell::new((Vec::new(), Vec::new()))
+    };
 }
 
 impl Prefilter {
@@ -87,25 +103,29 @@ impl Prefilter {
     /// The indices of the rules whose base search `event` passes, in rule order.
     pub(crate) fn passing(&self, event: &Event) -> Vec<u32> {
         let c = self.candidates(event);
-        // Each distinct gate is tested at most once per event.
-        let mut gates: Vec<Option<bool>> = vec![None; c.gates.len()];
-        let found = self.found(&event.raw_lower);
-        let mut out = Vec::new();
-        for &(i, gate) in &c.rules {
-            let test = |s: &Search| {
-                s.matches_with(&event.fields, Some(&event.raw_lower), found.as_deref())
-            };
-            if let Some(g) = gate
-                && !*gates[g].get_or_insert_with(|| test(self.gate_search(c.gates[g])))
-            {
-                continue;
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let (gates, found) = &mut *scratch;
+            // Each distinct gate is tested at most once per event.
+            gates.clear();
+            gates.resize(c.gates.len(), None);
+            let found = self.found(&event.raw_lower, found);
+            let mut out = Vec::new();
+            for &(i, gate) in &c.rules {
+                let test =
+                    |s: &Search| s.matches_with(&event.fields, Some(&event.raw_lower), found);
+                if let Some(g) = gate
+                    && !*gates[g].get_or_insert_with(|| test(self.gate_search(c.gates[g])))
+                {
+                    continue;
+                }
+                let base = self.bases[i].as_ref().and_then(|b| b.search.as_ref());
+                if base.is_none_or(test) {
+                    out.push(i as u32);
+                }
             }
-            let base = self.bases[i].as_ref().and_then(|b| b.search.as_ref());
-            if base.is_none_or(test) {
-                out.push(i as u32);
-            }
-        }
-        out
+            out
+        })
     }
 
     /// The search a gate tests: a conjunct of a rule's base search, or all of it.
@@ -124,26 +144,39 @@ impl Prefilter {
     }
 
     fn candidates(&self, event: &Event) -> Arc<Candidates> {
-        let key = (
-            event.text("sourcetype"),
-            event.text("source"),
-            event.code,
-            event.mentions_event_ids,
-        );
+        let text = |field| match event.fields.get(field) {
+            Some(Value::Str(s)) => Cow::Borrowed(s.as_str()),
+            other => Cow::Owned(other.and_then(Value::to_text).unwrap_or_default()),
+        };
+        let (st, src) = (text("sourcetype"), text("source"));
+        let (code, mentions) = (event.code, event.mentions_event_ids);
+        let hash = foldhash::fast::FixedState::default().hash_one((&st, &src, code, mentions));
+        let is_key = |k: &HeaderKey| k.0 == st && k.1 == src && k.2 == code && k.3 == mentions;
         // A poisoned lock only means another thread panicked; the map is still sound.
         let cache = || self.candidates.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = cache().get(&key) {
+        if let Some(bucket) = cache().get(&hash)
+            && let Some((_, c)) = bucket.iter().find(|(k, _)| is_key(k))
+        {
             return c.clone();
         }
         // Built unlocked so the other workers go on; two may build the same, equal, entry.
+        let key = (st.into_owned(), src.into_owned(), code, mentions);
         let c = Arc::new(Candidates::new(self, event, &key));
-        cache().entry(key).or_insert(c).clone()
+        let mut cache = cache();
+        let bucket = cache.entry(hash).or_default();
+        if let Some((_, existing)) = bucket.iter().find(|(k, _)| *k == key) {
+            return existing.clone();
+        }
+        bucket.push((key, c.clone()));
+        c
     }
 
-    /// Which literals occur in an event's lower-cased `_raw`.
-    fn found(&self, raw_lower: &str) -> Option<Vec<bool>> {
+    /// Which literals occur in an event's lower-cased `_raw`, written into `found`; `None`
+    /// when there is no automaton (every pattern is then searched for).
+    fn found<'f>(&self, raw_lower: &str, found: &'f mut Vec<bool>) -> Option<&'f [bool]> {
         let ac = self.literals.as_ref()?;
-        let mut found = vec![false; self.literal_count];
+        found.clear();
+        found.resize(self.literal_count, false);
         for m in ac.find_overlapping_iter(raw_lower) {
             found[m.pattern().as_usize()] = true;
         }

@@ -10,6 +10,11 @@ pub const MATCH_LIMIT: u32 = 100_000;
 #[derive(Debug)]
 pub struct Regex {
     re: Pcre,
+    /// The same pattern compiled without UTF mode, for ASCII subjects: PCRE2 checks that a
+    /// UTF subject is valid UTF-8 on every search, and those checks of `_raw` cost more than
+    /// the searches. On ASCII text both modes match alike. `None` when the pattern needs
+    /// UTF mode (a code point above 255).
+    ascii: Option<Pcre>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -23,16 +28,29 @@ impl Regex {
     pub fn new(pattern: &str) -> Result<Self, String> {
         // `(*LIMIT_MATCH=n)` lowers the limit for this pattern; the crate exposes no setter.
         let limited = format!("(*LIMIT_MATCH={MATCH_LIMIT}){pattern}");
-        RegexBuilder::new()
-            .utf(true)
-            .jit_if_available(true)
-            .build(&limited)
-            .map(|re| Regex { re })
-            .map_err(|e| format!("regex `{pattern}`: {e}"))
+        let build = |utf| {
+            RegexBuilder::new()
+                .utf(utf)
+                .jit_if_available(true)
+                .build(&limited)
+        };
+        let re = build(true).map_err(|e| format!("regex `{pattern}`: {e}"))?;
+        Ok(Regex {
+            re,
+            ascii: build(false).ok(),
+        })
+    }
+
+    /// The compiled pattern to search `text` with.
+    fn for_text(&self, text: &str) -> &Pcre {
+        match &self.ascii {
+            Some(ascii) if text.is_ascii() => ascii,
+            _ => &self.re,
+        }
     }
 
     pub fn is_match(&self, text: &str) -> Result<bool, RegexError> {
-        self.re
+        self.for_text(text)
             .is_match(text.as_bytes())
             .map_err(|_| RegexError::Limit)
     }
@@ -52,7 +70,8 @@ impl Regex {
             .collect();
         let mut out: Vec<(String, Vec<String>)> =
             names.iter().map(|(_, n)| (n.clone(), Vec::new())).collect();
-        for (count, caps) in self.re.captures_iter(text.as_bytes()).enumerate() {
+        let re = self.for_text(text);
+        for (count, caps) in re.captures_iter(text.as_bytes()).enumerate() {
             if max != 0 && count >= max {
                 break;
             }
@@ -82,7 +101,11 @@ impl Regex {
     ) -> Result<String, RegexError> {
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
-        for caps in self.re.captures_iter(text.as_bytes()).take(limit) {
+        for caps in self
+            .for_text(text)
+            .captures_iter(text.as_bytes())
+            .take(limit)
+        {
             let caps = caps.map_err(|_| RegexError::Limit)?;
             let Some(whole) = caps.get(0) else { continue };
             out.push_str(&text[last..whole.start()]);
@@ -116,6 +139,26 @@ mod tests {
         let subject = format!("{}b", "a".repeat(40));
         assert_eq!(re.is_match(&subject), Err(RegexError::Limit));
         assert_eq!(re.is_match("aaa"), Ok(true));
+    }
+
+    #[test]
+    fn ascii_and_utf_subjects_match_alike() {
+        // Caseless and negated classes, on ASCII text (the byte-mode pattern) and on text
+        // with a two-byte character (the UTF one), where `.` must take the whole character.
+        let re = Regex::new(r"(?i)^c.d\\[^x]+\.EXE$").expect("compiles");
+        assert!(re.ascii.is_some());
+        assert_eq!(re.is_match(r"C:D\cmd.exe"), Ok(true));
+        assert_eq!(re.is_match(r"cxd\x.exe"), Ok(false));
+        assert_eq!(re.is_match("c\u{e9}d\\\u{e9}.exe"), Ok(true));
+        let one = Regex::new(r"(.)x").expect("compiles");
+        assert_eq!(
+            one.replace_all("ax \u{e9}x", r"[\1]"),
+            Ok("[a] [\u{e9}]".into())
+        );
+        // A code point above 255 needs UTF mode; the pattern still works on ASCII text.
+        let wide = Regex::new(r"a\x{2603}?b").expect("compiles");
+        assert!(wide.ascii.is_none());
+        assert_eq!(wide.is_match("ab"), Ok(true));
     }
 
     #[test]
