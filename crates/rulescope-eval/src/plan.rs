@@ -215,7 +215,7 @@ impl Selector {
                 op: CompareOp::Eq,
                 value,
             } => Selector::for_field(field, std::slice::from_ref(value)),
-            Search::In { field, values } => Selector::for_field(field, values),
+            Search::In { field, values } => Selector::for_field(field, values.values()),
             _ => Selector::default(),
         }
     }

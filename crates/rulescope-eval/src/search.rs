@@ -204,8 +204,54 @@ pub enum Search {
     },
     In {
         field: String,
-        values: Vec<String>,
+        values: InValues,
     },
+}
+
+/// The values of `field IN (...)`. Lists run to hundreds of process names, so the values
+/// without wildcards are found by binary search instead of one comparison each.
+#[derive(Clone, Debug)]
+pub struct InValues {
+    values: Vec<String>,
+    /// The values without `*`, lower-cased and sorted.
+    exact: Vec<Vec<u8>>,
+    /// The values with `*`.
+    wild: Vec<String>,
+}
+
+impl InValues {
+    pub fn new(values: Vec<String>) -> Self {
+        let (wild, exact): (Vec<&String>, Vec<&String>) =
+            values.iter().partition(|v| v.contains('*'));
+        let mut exact: Vec<Vec<u8>> = exact
+            .into_iter()
+            .map(|v| v.to_ascii_lowercase().into_bytes())
+            .collect();
+        exact.sort();
+        exact.dedup();
+        InValues {
+            wild: wild.into_iter().cloned().collect(),
+            exact,
+            values,
+        }
+    }
+
+    /// The values as written.
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    /// Whether `text` equals a value, ignoring ASCII case, `*` standing for any run.
+    fn matches(&self, text: &str) -> bool {
+        let lower = text.bytes().map(|b| b.to_ascii_lowercase());
+        self.exact
+            .binary_search_by(|v| v.iter().copied().cmp(lower.clone()))
+            .is_ok()
+            || self
+                .wild
+                .iter()
+                .any(|p| glob_match_ci(p.as_bytes(), text.as_bytes()))
+    }
 }
 
 /// Why a search cannot be compiled.
@@ -248,7 +294,7 @@ impl Search {
             },
             SearchExpr::In { field, values, .. } => Search::In {
                 field: field.name.clone(),
-                values: values.iter().map(value_text).collect::<Result<_, _>>()?,
+                values: InValues::new(values.iter().map(value_text).collect::<Result<_, _>>()?),
             },
             SearchExpr::Macro(m) => return Err(format!("macro `{}` is not defined", m.name)),
             SearchExpr::Subsearch(_) => return Err("not supported: subsearch".into()),
@@ -295,13 +341,9 @@ impl Search {
                     _ => hit,
                 }
             }
-            Search::In { field, values } => fields_named(row, field).any(|v| {
-                v.any_text(|t| {
-                    values
-                        .iter()
-                        .any(|p| glob_match_ci(p.as_bytes(), t.as_bytes()))
-                })
-            }),
+            Search::In { field, values } => {
+                fields_named(row, field).any(|v| v.any_text(|t| values.matches(t)))
+            }
         }
     }
 }
@@ -583,7 +625,7 @@ impl Search {
             }
             Search::In { field, values } => {
                 let _ = write!(out, "in({}:{field}", field.len());
-                for v in values {
+                for v in values.values() {
                     let _ = write!(out, ",{}:{v}", v.len());
                 }
                 out.push(')');
@@ -667,5 +709,33 @@ mod tests {
             xml
         ));
         assert!(!raw("psexesvc.EXE", Some(IndexedKind::Case), xml));
+    }
+
+    #[test]
+    fn in_values_match_exactly_ignoring_case_or_by_wildcard() {
+        let values = InValues::new(
+            ["cmd.exe", "PowerShell.exe", "*\\psexec*", "cmd", ""]
+                .map(String::from)
+                .to_vec(),
+        );
+        assert!(values.matches("CMD.EXE"));
+        assert!(values.matches("cmd"));
+        assert!(values.matches("powershell.EXE"));
+        assert!(values.matches("C:\\Tools\\PsExec64.exe"));
+        assert!(values.matches(""));
+        assert!(!values.matches("cmd.ex"));
+        assert!(!values.matches("xcmd.exe"));
+    }
+
+    proptest::proptest! {
+        /// The binary search answers as comparing with every value would.
+        #[test]
+        fn in_values_agree_with_comparing_each(
+            values in proptest::collection::vec("[aAbB*.]{0,4}", 0..8),
+            text in "[aAbB.]{0,5}",
+        ) {
+            let naive = values.iter().any(|p| glob_match_ci(p.as_bytes(), text.as_bytes()));
+            proptest::prop_assert_eq!(InValues::new(values).matches(&text), naive);
+        }
     }
 }
