@@ -301,6 +301,15 @@ impl Search {
         })
     }
 
+    /// Whether this is a [`Search::Hinted`] pattern whose literal `found` says is absent.
+    #[inline(always)]
+    fn literal_absent(&self, found: Option<&[bool]>) -> bool {
+        match (self, found) {
+            (Search::Hinted { literal, .. }, Some(found)) => found.get(*literal) == Some(&false),
+            _ => false,
+        }
+    }
+
     /// Evaluates over a row; `raw_lower` is the lower-cased `_raw` when known.
     pub fn matches(&self, row: &Fields, raw_lower: Option<&str>) -> bool {
         self.matches_with(row, raw_lower, None)
@@ -317,7 +326,12 @@ impl Search {
         match self {
             Search::All => true,
             Search::And(items) => items.iter().all(|s| s.matches_with(row, raw_lower, found)),
-            Search::Or(items) => items.iter().any(|s| s.matches_with(row, raw_lower, found)),
+            // Most children of a long OR are raw patterns whose literal the event lacks:
+            // ruling those out here saves a call for each (a tenth of the screening's
+            // instructions under callgrind).
+            Search::Or(items) => items
+                .iter()
+                .any(|s| !s.literal_absent(found) && s.matches_with(row, raw_lower, found)),
             Search::Not(inner) => !inner.matches_with(row, raw_lower, found),
             Search::Hinted { literal, pattern } => {
                 found.is_none_or(|f| f.get(*literal).copied().unwrap_or(true))
