@@ -1,7 +1,15 @@
 //! PCRE2 regexes as Splunk runs them, with a match limit so a pathological pattern on a
 //! long event is reported instead of hanging the run.
+//!
+//! Whether a pattern matches ASCII text is answered by the `regex` crate's finite automata
+//! when the pattern keeps to syntax both engines read alike ([`linear_copy`]): a
+//! backtracker tries every start of `_raw`, which for `(\w{8}\.exe)|(psexec)` cost more
+//! than all other stages of all rules together, while the automata find `.exe` first.
+//! Captures and replacements stay with PCRE2.
 
 use pcre2::bytes::{Regex as Pcre, RegexBuilder};
+use regex_syntax::ast::{self, Ast, Visitor};
+use regex_syntax::hir::{Look, LookSet};
 
 /// PCRE2's match limit for every search (its default is 10,000,000; Splunk's
 /// limits.conf `match_limit` defaults to 100,000).
@@ -15,6 +23,11 @@ pub struct Regex {
     /// the searches. On ASCII text both modes match alike. `None` when the pattern needs
     /// UTF mode (a code point above 255).
     ascii: Option<Pcre>,
+    /// For `is_match` on ASCII text: the same pattern as finite automata, when it keeps to
+    /// the syntax both engines read alike (see [`linear_copy`]). Built at the first search:
+    /// building all of the armory's took longer than running them.
+    linear: std::sync::OnceLock<Option<regex::Regex>>,
+    pattern: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -38,7 +51,15 @@ impl Regex {
         Ok(Regex {
             re,
             ascii: build(false).ok(),
+            linear: std::sync::OnceLock::new(),
+            pattern: pattern.to_owned(),
         })
+    }
+
+    fn linear(&self) -> Option<&regex::Regex> {
+        self.linear
+            .get_or_init(|| linear_copy(&self.pattern))
+            .as_ref()
     }
 
     /// The compiled pattern to search `text` with.
@@ -49,7 +70,14 @@ impl Regex {
         }
     }
 
+    /// Whether the pattern matches anywhere in `text`. On ASCII text with a linear copy, no
+    /// search can hit the match limit: where PCRE2 would have, the true answer is given.
     pub fn is_match(&self, text: &str) -> Result<bool, RegexError> {
+        if text.is_ascii()
+            && let Some(linear) = self.linear()
+        {
+            return Ok(linear.is_match(text));
+        }
         self.for_text(text)
             .is_match(text.as_bytes())
             .map_err(|_| RegexError::Limit)
@@ -129,6 +157,131 @@ impl Regex {
     }
 }
 
+/// The pattern for the `regex` crate, when both engines give the same `is_match` on every
+/// ASCII text: it parses there (no backreferences, lookaround, `\Q`, octal, ...) and uses
+/// none of what the two read differently. Left out: `$` and the multi-line anchors (PCRE
+/// lets `$` match before a final newline, and multi-line `^` not after one), `\v` (vertical
+/// tab there, any vertical space in PCRE), nested classes and class set operations (plain
+/// characters in PCRE), the `x` flag, the `regex` crate's own flags and word-edge
+/// assertions, and counted repetitions written with spaces or without a minimum. Unicode
+/// classes and case folding differ only outside ASCII, where PCRE2 answers.
+fn linear_copy(pattern: &str) -> Option<regex::Regex> {
+    let pattern = &literal_angles(pattern);
+    let ast = ast::parse::Parser::new().parse(pattern).ok()?;
+    ast::visit(&ast, SharedSyntax { pattern }).ok()?;
+    let hir = regex_syntax::hir::translate::Translator::new()
+        .translate(pattern, &ast)
+        .ok()?;
+    let allowed = LookSet::empty()
+        .insert(Look::Start)
+        .insert(Look::WordAscii)
+        .insert(Look::WordAsciiNegate)
+        .insert(Look::WordUnicode)
+        .insert(Look::WordUnicodeNegate);
+    if !hir.properties().look_set().subtract(allowed).is_empty() {
+        return None;
+    }
+    regex::Regex::new(pattern).ok()
+}
+
+/// `\<` and `\>` are plain `<` and `>` to PCRE2 but word edges to the `regex` crate, and
+/// detection regexes escape them often (`\>{1,2}` for redirection): written as hex escapes,
+/// both read them as the characters.
+fn literal_angles(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('<') => out.push_str(r"\x3C"),
+            Some('>') => out.push_str(r"\x3E"),
+            Some(next) => {
+                out.push(c);
+                out.push(next);
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// Refuses the syntax that PCRE2 and the `regex` crate both accept but read differently.
+struct SharedSyntax<'p> {
+    pattern: &'p str,
+}
+
+impl Visitor for SharedSyntax<'_> {
+    type Output = ();
+    type Err = ();
+
+    fn finish(self) -> Result<(), ()> {
+        Ok(())
+    }
+
+    fn visit_pre(&mut self, ast: &Ast) -> Result<(), ()> {
+        let flags_ok = |flags: &ast::Flags| {
+            flags.items.iter().all(|item| {
+                matches!(
+                    item.kind,
+                    ast::FlagsItemKind::Negation
+                        | ast::FlagsItemKind::Flag(
+                            ast::Flag::CaseInsensitive
+                                | ast::Flag::DotMatchesNewLine
+                                | ast::Flag::MultiLine
+                        )
+                )
+            })
+        };
+        let ok = match ast {
+            Ast::Flags(set) => flags_ok(&set.flags),
+            Ast::Group(group) => match &group.kind {
+                ast::GroupKind::NonCapturing(flags) => flags_ok(flags),
+                _ => true,
+            },
+            Ast::Literal(lit) => !matches!(
+                lit.kind,
+                ast::LiteralKind::Special(ast::SpecialLiteralKind::VerticalTab)
+            ),
+            Ast::Repetition(rep) => match rep.op.kind {
+                ast::RepetitionKind::Range(_) => {
+                    let written = self
+                        .pattern
+                        .get(rep.op.span.start.offset..rep.op.span.end.offset)
+                        .unwrap_or("");
+                    let inner = written.trim_start_matches('{');
+                    inner.starts_with(|c: char| c.is_ascii_digit())
+                        && !written.contains(char::is_whitespace)
+                }
+                _ => true,
+            },
+            _ => true,
+        };
+        ok.then_some(()).ok_or(())
+    }
+
+    fn visit_class_set_item_pre(&mut self, item: &ast::ClassSetItem) -> Result<(), ()> {
+        match item {
+            ast::ClassSetItem::Bracketed(_) => Err(()),
+            ast::ClassSetItem::Literal(lit)
+                if matches!(
+                    lit.kind,
+                    ast::LiteralKind::Special(ast::SpecialLiteralKind::VerticalTab)
+                ) =>
+            {
+                Err(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn visit_class_set_binary_op_pre(&mut self, _op: &ast::ClassSetBinaryOp) -> Result<(), ()> {
+        Err(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +315,83 @@ mod tests {
     }
 
     #[test]
+    fn only_syntax_both_engines_read_alike_gets_a_linear_copy() {
+        for shared in [
+            r"(?i)(\w{8}\.exe)|(psexec)",
+            r"[abc]x",
+            r"[^\]a-]+",
+            r"^cmd\s+/c",
+            r"\bnet\b",
+            r"a{2,3}b{2}c{1,}",
+            r"(?i:x)(?-i)y",
+            r"(?<name>\d+)\/\;",
+            r"\x5c\x{41}\pL",
+            r"\<a\>{1,2}[\>]\\<",
+        ] {
+            assert!(linear_copy(shared).is_some(), "{shared}");
+        }
+        for differs in [
+            r"abc$",
+            r"(?m)^a",
+            r"a\vb",
+            r"[a\v]",
+            r"[a[b]]",
+            r"[a-z&&[^b]]",
+            r"(?x)a b",
+            r"(?U)a+",
+            r"a{,3}",
+            r"a{1, 3}",
+            r"(a)\1",
+            r"(?=a)",
+            r"\Qa\E",
+            r"\b{start}a",
+            r"a\z",
+        ] {
+            assert!(linear_copy(differs).is_none(), "{differs}");
+        }
+    }
+
+    #[test]
+    fn linear_copies_answer_as_pcre_does_on_ascii() {
+        let texts = [
+            "",
+            "a",
+            "C:\\Windows\\PSEXESVC.exe",
+            "cmd.exe /c whoami > out.txt",
+            "net  use \\\\host\\c$",
+            "abc\n",
+            "line one\nline two\n",
+            "powershell -enc AAAA; x:,y",
+            "<a>> b \\<",
+        ];
+        for pattern in [
+            r"(?i)(\w{8}\.exe)|(psexec)",
+            r"^cmd\s+/c",
+            r"\bnet\b\s+use",
+            r"(?i)\\\\[a-z]+\\c\$",
+            r"(?s)one.line",
+            r"one.line",
+            r"\s(\>(\>)?|Out\-File)\s.{1,}\.\w{2,5}",
+            r"(\s+|\;|\:\,|\d+|\|)?(\>{1,2})",
+            r"(?i)^\w{1,2}\.exe",
+            r"\<a\>{1,2}",
+            r"\\<",
+        ] {
+            let re = Regex::new(pattern).expect("compiles");
+            assert!(re.linear().is_some(), "{pattern}");
+            let pcre = re.ascii.as_ref().expect("byte mode");
+            for text in texts {
+                assert_eq!(
+                    re.is_match(text),
+                    pcre.is_match(text.as_bytes())
+                        .map_err(|_| RegexError::Limit),
+                    "{pattern} on {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn named_groups_and_replace() {
         let re = Regex::new(r"(?<exe>\w+)\.exe").expect("compiles");
         let caps = re.captures("run a.exe and b.exe", 0).expect("no limit");
@@ -171,5 +401,80 @@ mod tests {
         );
         let re = Regex::new(r"(\w)\.exe").expect("compiles");
         assert_eq!(re.replace_all("a.exe", r"\1!").expect("ok"), "a!");
+    }
+
+    /// The quoted strings of every armory SPL query, read as regexes: the ones with a linear
+    /// copy must answer as PCRE2 does on the `_raw` and field values of recorded events.
+    #[test]
+    fn armory_regexes_answer_alike_on_recorded_events() {
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+        let events_dir = shared.join("datasets/EVTX-to-MITRE-Attack/TA0008-Lateral Movement");
+        if !events_dir.is_dir() || !shared.join("corpus/armory").is_dir() {
+            eprintln!("skipped: ../shared (armory corpus and EVTX datasets) is not present");
+            return;
+        }
+        let mut texts = std::collections::BTreeSet::new();
+        let mut stats = crate::InputStats::default();
+        for file in crate::input::discover(&[events_dir]).iter().take(6) {
+            crate::input::read_file(file, crate::Rendering::Xml, &mut stats, &mut |e| {
+                for (_, v) in e.fields.iter() {
+                    texts.extend(v.texts());
+                }
+            });
+        }
+        assert!(texts.len() > 500, "{} texts", texts.len());
+        let report = rulescope_load::load_paths(&[shared.join("corpus/armory")]);
+        let patterns: std::collections::BTreeSet<String> = report
+            .rules
+            .iter()
+            .flat_map(|r| quoted_strings(&r.logic))
+            .collect();
+        let (mut linear, mut compared) = (0, 0);
+        for pattern in &patterns {
+            let Ok(re) = Regex::new(pattern) else {
+                continue;
+            };
+            let (Some(_), Some(pcre)) = (re.linear(), &re.ascii) else {
+                continue;
+            };
+            linear += 1;
+            for text in texts.iter().filter(|t| t.is_ascii()) {
+                if let Ok(expected) = pcre.is_match(text.as_bytes()) {
+                    assert_eq!(re.is_match(text), Ok(expected), "{pattern} on {text:?}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(
+            linear > 1000,
+            "{linear} of {} patterns with a linear copy",
+            patterns.len()
+        );
+        eprintln!("{linear} patterns, {compared} comparisons");
+    }
+
+    /// The contents of SPL's double-quoted strings, with `\"` and `\\` unescaped.
+    fn quoted_strings(logic: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut chars = logic.chars();
+        while chars.by_ref().any(|c| c == '"') {
+            let mut text = String::new();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => match chars.next() {
+                        Some(n @ ('"' | '\\')) => text.push(n),
+                        Some(n) => {
+                            text.push(c);
+                            text.push(n);
+                        }
+                        None => {}
+                    },
+                    c => text.push(c),
+                }
+            }
+            out.push(text);
+        }
+        out
     }
 }
