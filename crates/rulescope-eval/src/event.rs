@@ -224,18 +224,23 @@ fn from_windows(event: &Object<'_>, rendering: Rendering) -> Event {
         fields.insert("dvc".into(), Value::Str(computer));
     }
     derive_cim(&mut fields, &channel, code, &parts.data);
-    let mentions = parts
-        .data
-        .iter()
-        .any(|(_, v)| contains_ci(v, b"eventcode") || contains_ci(v, b"eventid"));
+    let mentions = parts.data.iter().any(|(_, v)| names_event_ids(v));
     Event::new(fields, mentions)
 }
 
-/// Whether `hay` contains the lower-case ASCII `needle`, in any case.
-fn contains_ci(hay: &str, needle: &[u8]) -> bool {
-    hay.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+/// Whether `text` says `EventCode` or `EventID`, in any case. Every data value of every
+/// event is checked: jumping from one `e` to the next keeps this a fraction of the cost of
+/// comparing at every position.
+fn names_event_ids(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'e', b'E', bytes).any(|at| {
+        let rest = &bytes[at..];
+        let starts = |word: &[u8]| {
+            rest.get(..word.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(word))
+        };
+        starts(b"eventcode") || starts(b"eventid")
+    })
 }
 
 /// Adds a value, turning a repeated field into a multivalue; empty values make no field.
@@ -516,4 +521,19 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_naming_event_ids_is_noticed_in_any_case() {
+        for says in ["EventCode=4688", "x eventid", "EVENTID:", "eeventcode"] {
+            assert!(names_event_ids(says), "{says}");
+        }
+        for does_not in ["", "e", "Event Code", "events", "EventI", "eventcod"] {
+            assert!(!names_event_ids(does_not), "{does_not}");
+        }
+    }
 }
