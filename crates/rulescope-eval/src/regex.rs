@@ -7,6 +7,9 @@
 //! than all other stages of all rules together, while the automata find `.exe` first.
 //! Captures and replacements stay with PCRE2.
 
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use pcre2::bytes::{Regex as Pcre, RegexBuilder};
 use regex_syntax::ast::{self, Ast, Visitor};
 use regex_syntax::hir::{Look, LookSet};
@@ -24,11 +27,18 @@ pub struct Regex {
     /// UTF mode (a code point above 255).
     ascii: Option<Pcre>,
     /// For `is_match` on ASCII text: the same pattern as finite automata, when it keeps to
-    /// the syntax both engines read alike (see [`linear_copy`]). Built at the first search:
-    /// building all of the armory's took longer than running them.
-    linear: std::sync::OnceLock<Option<regex::Regex>>,
+    /// the syntax both engines read alike (see [`linear_copy`]). Built once PCRE2 has
+    /// searched [`LINEAR_AFTER`] bytes with it: building one costs as much as searching
+    /// that much, and building all of the armory's took longer than running them.
+    linear: OnceLock<Option<regex::Regex>>,
+    /// ASCII bytes PCRE2 has searched for `is_match`.
+    searched: AtomicUsize,
     pattern: String,
 }
+
+/// How many bytes of ASCII text a pattern is searched with by PCRE2 before its linear copy
+/// is built.
+const LINEAR_AFTER: usize = 64 * 1024;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum RegexError {
@@ -51,15 +61,34 @@ impl Regex {
         Ok(Regex {
             re,
             ascii: build(false).ok(),
-            linear: std::sync::OnceLock::new(),
+            linear: OnceLock::new(),
+            searched: AtomicUsize::new(0),
             pattern: pattern.to_owned(),
         })
     }
 
-    fn linear(&self) -> Option<&regex::Regex> {
-        self.linear
-            .get_or_init(|| linear_copy(&self.pattern))
-            .as_ref()
+    /// The linear copy, built now if it is due.
+    fn linear_for(&self, text: &str) -> Option<&regex::Regex> {
+        if let Some(built) = self.linear.get() {
+            return built.as_ref();
+        }
+        let searched = self.searched.fetch_add(text.len(), Ordering::Relaxed) + text.len();
+        (searched >= LINEAR_AFTER)
+            .then(|| {
+                self.linear
+                    .get_or_init(|| linear_copy(&self.pattern))
+                    .as_ref()
+            })
+            .flatten()
+    }
+
+    /// What the linear copy answers on ASCII `text`, built now if need be: `None` when the
+    /// pattern has none or `text` is not ASCII. For checking the copy against PCRE2.
+    pub fn linear_is_match(&self, text: &str) -> Option<bool> {
+        let linear = self.linear.get_or_init(|| linear_copy(&self.pattern));
+        text.is_ascii()
+            .then(|| linear.as_ref().map(|l| l.is_match(text)))
+            .flatten()
     }
 
     /// The compiled pattern to search `text` with.
@@ -74,7 +103,7 @@ impl Regex {
     /// search can hit the match limit: where PCRE2 would have, the true answer is given.
     pub fn is_match(&self, text: &str) -> Result<bool, RegexError> {
         if text.is_ascii()
-            && let Some(linear) = self.linear()
+            && let Some(linear) = self.linear_for(text)
         {
             return Ok(linear.is_match(text));
         }
@@ -213,6 +242,15 @@ struct SharedSyntax<'p> {
     pattern: &'p str,
 }
 
+impl SharedSyntax<'_> {
+    /// The pattern text of a span.
+    fn written(&self, span: ast::Span) -> &str {
+        self.pattern
+            .get(span.start.offset..span.end.offset)
+            .unwrap_or("")
+    }
+}
+
 impl Visitor for SharedSyntax<'_> {
     type Output = ();
     type Err = ();
@@ -241,16 +279,19 @@ impl Visitor for SharedSyntax<'_> {
                 ast::GroupKind::NonCapturing(flags) => flags_ok(flags),
                 _ => true,
             },
+            // `--`, `&&` and `~~` are set operations to the `regex` crate, even where its
+            // parser reads them otherwise (`[--a]`); to PCRE2, characters and ranges.
+            Ast::ClassBracketed(class) => {
+                let written = self.written(class.span);
+                !["--", "&&", "~~"].iter().any(|op| written.contains(op))
+            }
             Ast::Literal(lit) => !matches!(
                 lit.kind,
                 ast::LiteralKind::Special(ast::SpecialLiteralKind::VerticalTab)
             ),
             Ast::Repetition(rep) => match rep.op.kind {
                 ast::RepetitionKind::Range(_) => {
-                    let written = self
-                        .pattern
-                        .get(rep.op.span.start.offset..rep.op.span.end.offset)
-                        .unwrap_or("");
+                    let written = self.written(rep.op.span);
                     let inner = written.trim_start_matches('{');
                     inner.starts_with(|c: char| c.is_ascii_digit())
                         && !written.contains(char::is_whitespace)
@@ -337,6 +378,9 @@ mod tests {
             r"[a\v]",
             r"[a[b]]",
             r"[a-z&&[^b]]",
+            r"[--a]",
+            r"[a&&b]",
+            r"[a~~b]",
             r"(?x)a b",
             r"(?U)a+",
             r"a{,3}",
@@ -378,16 +422,23 @@ mod tests {
             r"\\<",
         ] {
             let re = Regex::new(pattern).expect("compiles");
-            assert!(re.linear().is_some(), "{pattern}");
             let pcre = re.ascii.as_ref().expect("byte mode");
             for text in texts {
-                assert_eq!(
-                    re.is_match(text),
-                    pcre.is_match(text.as_bytes())
-                        .map_err(|_| RegexError::Limit),
-                    "{pattern} on {text:?}"
-                );
+                let expected = pcre.is_match(text.as_bytes()).ok();
+                assert_eq!(re.linear_is_match(text), expected, "{pattern} on {text:?}");
             }
+        }
+        // Past LINEAR_AFTER bytes, `is_match` itself answers with the copy.
+        let re = Regex::new(r"(?i)(\w{8}\.exe)|(psexec)").expect("compiles");
+        let long = "x".repeat(LINEAR_AFTER);
+        assert_eq!(re.is_match(&long), Ok(false));
+        assert!(re.linear.get().is_some_and(Option::is_some));
+        for text in texts {
+            let expected = re
+                .re
+                .is_match(text.as_bytes())
+                .map_err(|_| RegexError::Limit);
+            assert_eq!(re.is_match(text), expected, "{text:?}");
         }
     }
 
@@ -434,13 +485,14 @@ mod tests {
             let Ok(re) = Regex::new(pattern) else {
                 continue;
             };
-            let (Some(_), Some(pcre)) = (re.linear(), &re.ascii) else {
+            let (Some(_), Some(pcre)) = (re.linear_is_match(""), &re.ascii) else {
                 continue;
             };
             linear += 1;
             for text in texts.iter().filter(|t| t.is_ascii()) {
                 if let Ok(expected) = pcre.is_match(text.as_bytes()) {
-                    assert_eq!(re.is_match(text), Ok(expected), "{pattern} on {text:?}");
+                    let got = re.linear_is_match(text);
+                    assert_eq!(got, Some(expected), "{pattern} on {text:?}");
                     compared += 1;
                 }
             }
