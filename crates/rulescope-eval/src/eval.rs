@@ -72,7 +72,8 @@ pub const FUNCTIONS: &[&str] = &[
 /// match limit.
 #[derive(Default)]
 pub struct Ctx {
-    regexes: RefCell<HashMap<String, Result<Rc<Regex>, String>>>,
+    /// By pattern; hashed with foldhash, as every `match()` call looks its pattern up.
+    regexes: RefCell<HashMap<String, Result<Rc<Regex>, String>, foldhash::fast::RandomState>>,
     pub limit_hits: Cell<u64>,
     pub regex_errors: RefCell<Vec<String>>,
 }

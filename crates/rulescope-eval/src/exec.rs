@@ -260,15 +260,19 @@ fn cmp_keys(a: &[String], b: &[String]) -> std::cmp::Ordering {
         .unwrap_or(a.len().cmp(&b.len()))
 }
 
+/// Stats groups and dedup keys by their field values; hashed with foldhash, as each row
+/// looks its group up.
+type ByKey<V> = HashMap<Vec<String>, V, foldhash::fast::RandomState>;
+
 enum State {
     None,
-    Groups(HashMap<Vec<String>, Group>),
+    Groups(ByKey<Group>),
     Buffer(Vec<Row>),
     /// eventstats: the rows and their groups.
-    Both(Vec<Row>, HashMap<Vec<String>, Group>),
+    Both(Vec<Row>, ByKey<Group>),
     /// streamstats: running groups, or the last `window` rows per group.
-    Stream(HashMap<Vec<String>, (Group, VecDeque<Row>)>),
-    Seen(HashMap<Vec<String>, usize>),
+    Stream(ByKey<(Group, VecDeque<Row>)>),
+    Seen(ByKey<usize>),
     Counter(usize),
 }
 
@@ -290,13 +294,13 @@ impl<'p> Runner<'p> {
             .iter()
             .map(|s| match s {
                 Stage::Stats(spec) => match spec.kind {
-                    StatsKind::Stats => State::Groups(HashMap::new()),
-                    StatsKind::EventStats => State::Both(Vec::new(), HashMap::new()),
-                    StatsKind::StreamStats => State::Stream(HashMap::new()),
+                    StatsKind::Stats => State::Groups(ByKey::default()),
+                    StatsKind::EventStats => State::Both(Vec::new(), ByKey::default()),
+                    StatsKind::StreamStats => State::Stream(ByKey::default()),
                 },
                 Stage::Sort { .. } => State::Buffer(Vec::new()),
                 Stage::Fillnull { fields, .. } if fields.is_empty() => State::Buffer(Vec::new()),
-                Stage::Dedup { .. } => State::Seen(HashMap::new()),
+                Stage::Dedup { .. } => State::Seen(ByKey::default()),
                 Stage::Head(_) => State::Counter(0),
                 _ => State::None,
             })

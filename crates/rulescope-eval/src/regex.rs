@@ -289,6 +289,9 @@ impl Visitor for SharedSyntax<'_> {
                 lit.kind,
                 ast::LiteralKind::Special(ast::SpecialLiteralKind::VerticalTab)
             ),
+            // A quantifier on a quantifier is possessive to PCRE2 (`a?+`, `a++`), a repeated
+            // repetition to the `regex` crate.
+            Ast::Repetition(rep) if matches!(*rep.ast, Ast::Repetition(_)) => false,
             Ast::Repetition(rep) => match rep.op.kind {
                 ast::RepetitionKind::Range(_) => {
                     let written = self.written(rep.op.span);
@@ -379,6 +382,9 @@ mod tests {
             r"[a[b]]",
             r"[a-z&&[^b]]",
             r"[--a]",
+            r"a?+as",
+            r"a++",
+            r"a{2}+",
             r"[a&&b]",
             r"[a~~b]",
             r"(?x)a b",
