@@ -82,7 +82,7 @@ pub fn from_json(json: &Json, rendering: Rendering) -> Option<Event> {
 /// [`from_json`] for JSON text, read without building a `serde_json::Value`. `None` when
 /// the text is not a JSON object.
 pub fn from_json_bytes(json: &[u8], rendering: Rendering) -> Option<Event> {
-    from_node(&serde_json::from_slice(json).ok()?, rendering)
+    from_node(&Node::parse(json)?, rendering)
 }
 
 fn from_node(node: &Node<'_>, rendering: Rendering) -> Option<Event> {
