@@ -170,7 +170,7 @@ impl AggState {
 #[derive(Clone, Debug, Default)]
 struct Group {
     by: Vec<Value>,
-    aggs: IndexMap<String, (usize, AggState)>,
+    aggs: IndexMap<String, (usize, AggState), foldhash::fast::RandomState>,
 }
 
 impl Group {
