@@ -29,15 +29,20 @@ struct Base {
     /// The engine-wide number of each gate the search can have, so equal gates of different
     /// rules are tested once: the whole search first, then each conjunct of a top-level AND.
     gate_ids: Vec<usize>,
+    /// The literals of the search's raw patterns.
+    literal_ids: Vec<u32>,
 }
 
 pub(crate) struct Prefilter {
     /// Per rule; `None` for a rule that is not evaluable.
     bases: Vec<Option<Base>>,
-    /// The literal parts of every base search's raw-text patterns, found in one pass over
-    /// each event's `_raw` so most patterns are ruled out without a search of their own.
-    literals: Option<aho_corasick::dfa::DFA>,
-    literal_count: usize,
+    /// The literal parts of every base search's raw-text patterns. Each event's `_raw` is
+    /// scanned once for those its header's candidate rules use, so most patterns are ruled
+    /// out without a search of their own.
+    literals: Vec<Vec<u8>>,
+    /// Automata by the literals they find: headers whose candidates use the same literals
+    /// share one. One automaton for all literals was 10 MB, and walking it missed the cache.
+    scans: Mutex<HashMap<Vec<u32>, Arc<LiteralScan>>>,
     /// Candidates per event header, built from the first event with it; keyed by the
     /// header's hash so an event finds its entry without copying its header.
     candidates: Mutex<HashMap<u64, Vec<HeaderEntry>>>,
@@ -71,31 +76,27 @@ impl Prefilter {
                 };
                 let mut header = plan.header.clone();
                 header.number_leaves(&mut leaf_numbers);
-                let mut gate_ids = Vec::new();
+                let (mut gate_ids, mut literal_ids) = (Vec::new(), Vec::new());
                 if let Some(s) = &search {
                     gate_ids.push(gate_id(s));
                     if let Search::And(items) = s {
                         gate_ids.extend(items.iter().map(&mut gate_id));
                     }
+                    s.literal_ids(&mut literal_ids);
                 }
                 Some(Base {
                     selector: plan.selector.clone(),
                     header,
                     search,
                     gate_ids,
+                    literal_ids,
                 })
             })
             .collect();
         Prefilter {
             bases,
-            literal_count: literals.len(),
-            // Without the automaton every pattern is searched for: slower, same answers.
-            // A DFA walked byte by byte (see `found`); start states are plain without a
-            // prefilter, so a byte costs a table lookup and one test.
-            literals: aho_corasick::dfa::DFA::builder()
-                .prefilter(false)
-                .build(&literals)
-                .ok(),
+            literals,
+            scans: Mutex::new(HashMap::new()),
             candidates: Mutex::new(HashMap::new()),
         }
     }
@@ -105,7 +106,7 @@ impl Prefilter {
         let c = self.candidates(event);
         SCRATCH.with(|found| {
             let mut found = found.borrow_mut();
-            let found = self.found(&event.raw_lower, &mut found);
+            let found = c.scan.found(&event.raw_lower, &mut found);
             let test = |s: &Search| s.matches_with(&event.fields, Some(&event.raw_lower), found);
             let whole = |i: u32| {
                 let base = self.bases[i as usize]
@@ -174,34 +175,82 @@ impl Prefilter {
         c
     }
 
-    /// Which literals occur in an event's lower-cased `_raw`, written into `found`; `None`
-    /// when there is no automaton (every pattern is then searched for). The DFA is walked
-    /// here rather than through `find_overlapping_iter`, which returned to its caller at
-    /// every match and cost four times as many instructions per byte.
+    /// The scan for these literals, shared by every header that needs the same.
+    fn scan(&self, mut ids: Vec<u32>) -> Arc<LiteralScan> {
+        ids.sort_unstable();
+        ids.dedup();
+        // A poisoned lock only means another thread panicked; the map is still sound.
+        let scans = || self.scans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(scan) = scans().get(&ids) {
+            return scan.clone();
+        }
+        let patterns = ids.iter().filter_map(|&i| self.literals.get(i as usize));
+        let mut unscanned = vec![true; self.literals.len()];
+        for &i in &ids {
+            if let Some(slot) = unscanned.get_mut(i as usize) {
+                *slot = false;
+            }
+        }
+        let scan = Arc::new(LiteralScan {
+            // Without the automaton every pattern is searched for: slower, same answers.
+            // Start states are plain without a prefilter, so a byte costs a table lookup
+            // and one test. A contiguous NFA: built in a fraction of a DFA's time, and
+            // small enough to stay in cache.
+            automaton: aho_corasick::nfa::contiguous::NFA::builder()
+                .prefilter(false)
+                .build(patterns)
+                .ok(),
+            ids: ids.clone(),
+            unscanned,
+        });
+        scans().entry(ids).or_insert(scan).clone()
+    }
+}
+
+/// An automaton for some of the literals, and their engine-wide numbers.
+struct LiteralScan {
+    automaton: Option<aho_corasick::nfa::contiguous::NFA>,
+    ids: Vec<u32>,
+    /// What `found` starts as: false for the literals scanned for, true (may occur: the
+    /// pattern itself is searched) for the others.
+    unscanned: Vec<bool>,
+}
+
+impl LiteralScan {
+    /// Which literals occur in an event's lower-cased `_raw`, written into `found` (sized for
+    /// every literal of the engine); `None` without an automaton.
     fn found<'f>(&self, raw_lower: &str, found: &'f mut Vec<bool>) -> Option<&'f [bool]> {
-        let dfa = self.literals.as_ref()?;
+        let automaton = self.automaton.as_ref()?;
         found.clear();
-        found.resize(self.literal_count, false);
-        mark_literals(dfa, raw_lower.as_bytes(), found);
+        found.extend_from_slice(&self.unscanned);
+        mark_literals(automaton, raw_lower.as_bytes(), &self.ids, found);
         Some(found)
     }
 }
 
-/// Sets `found[i]` for every literal `i` of `dfa` that occurs in `text`, overlaps included.
-fn mark_literals(dfa: &aho_corasick::dfa::DFA, text: &[u8], found: &mut [bool]) {
+/// Sets `found[ids[i]]` for every pattern `i` of `automaton` that occurs in `text`,
+/// overlaps included. The automaton is walked here rather than through
+/// `find_overlapping_iter`, which returned to its caller at every match and cost four times
+/// as many instructions per byte.
+fn mark_literals(
+    automaton: &impl aho_corasick::automaton::Automaton,
+    text: &[u8],
+    ids: &[u32],
+    found: &mut [bool],
+) {
     use aho_corasick::Anchored;
-    use aho_corasick::automaton::Automaton;
-    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+    let Ok(mut sid) = automaton.start_state(Anchored::No) else {
         return;
     };
     for &byte in text {
-        sid = dfa.next_state(Anchored::No, sid, byte);
-        if dfa.is_special(sid) {
-            if dfa.is_dead(sid) {
+        sid = automaton.next_state(Anchored::No, sid, byte);
+        if automaton.is_special(sid) {
+            if automaton.is_dead(sid) {
                 return;
             }
-            for i in 0..dfa.match_len(sid) {
-                if let Some(slot) = found.get_mut(dfa.match_pattern(sid, i).as_usize()) {
+            for i in 0..automaton.match_len(sid) {
+                let id = ids.get(automaton.match_pattern(sid, i).as_usize());
+                if let Some(slot) = id.and_then(|&id| found.get_mut(id as usize)) {
                     *slot = true;
                 }
             }
@@ -215,6 +264,8 @@ fn mark_literals(dfa: &aho_corasick::dfa::DFA, text: &[u8], found: &mut [bool]) 
 /// testing each distinct gate once per event skips most rules at once.
 struct Candidates {
     gates: Vec<GateRules>,
+    /// The scan for the literals of these rules' base searches.
+    scan: Arc<LiteralScan>,
     /// Rules without a gate, tested on their whole base search (every event passes a rule
     /// that does not start with a search).
     ungated: Vec<u32>,
@@ -268,7 +319,24 @@ impl Candidates {
             });
             gates[gate].rules.push(rule);
         }
-        Candidates { gates, ungated }
+        // Only what is tested on every event is scanned for: the gates, and the rules without
+        // one. A rule's whole search runs only once its gate passed, and searches the
+        // patterns of literals not scanned for (see `LiteralScan::unscanned`).
+        let mut literal_ids: Vec<u32> = ungated
+            .iter()
+            .filter_map(|&i| filter.bases.get(i as usize)?.as_ref())
+            .flat_map(|b| b.literal_ids.iter().copied())
+            .collect();
+        for gate in &gates {
+            filter
+                .gate_search(gate.search)
+                .literal_ids(&mut literal_ids);
+        }
+        Candidates {
+            scan: filter.scan(literal_ids),
+            gates,
+            ungated,
+        }
     }
 }
 
@@ -357,12 +425,13 @@ mod tests {
             literals in proptest::collection::vec("[abc]{1,5}", 1..12),
             text in "[abcd]{0,40}",
         ) {
-            let dfa = aho_corasick::dfa::DFA::builder()
+            let automaton = aho_corasick::nfa::contiguous::NFA::builder()
                 .prefilter(false)
                 .build(&literals)
                 .expect("builds");
             let mut marked = vec![false; literals.len()];
-            mark_literals(&dfa, text.as_bytes(), &mut marked);
+            let ids: Vec<u32> = (0..literals.len() as u32).collect();
+            mark_literals(&automaton, text.as_bytes(), &ids, &mut marked);
             let ac = aho_corasick::AhoCorasick::new(&literals).expect("builds");
             let mut expected = vec![false; literals.len()];
             for m in ac.find_overlapping_iter(&text) {

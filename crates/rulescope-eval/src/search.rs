@@ -609,6 +609,18 @@ fn raw_matches(p: &RawPattern, row: &Fields, raw_lower: Option<&str>) -> bool {
 }
 
 impl Search {
+    /// The literal numbers of the [`Search::Hinted`] patterns in this search.
+    pub fn literal_ids(&self, out: &mut Vec<u32>) {
+        match self {
+            Search::And(items) | Search::Or(items) => {
+                items.iter().for_each(|s| s.literal_ids(out));
+            }
+            Search::Not(inner) => inner.literal_ids(out),
+            Search::Hinted { literal, .. } => out.push(*literal as u32),
+            _ => {}
+        }
+    }
+
     /// Rewrites raw patterns into [`Search::Hinted`] ones, registering their longest
     /// literal part (lower-cased) in `literals`, so one multi-pattern scan of `_raw` per
     /// event can rule most of them out.
