@@ -280,10 +280,15 @@ impl Visitor for SharedSyntax<'_> {
                 _ => true,
             },
             // `--`, `&&` and `~~` are set operations to the `regex` crate, even where its
-            // parser reads them otherwise (`[--a]`); to PCRE2, characters and ranges.
+            // parser reads them otherwise (`[--a]`); to PCRE2, characters and ranges. A `]`
+            // inside a class, first or escaped, starts ranges the two read differently
+            // (`[^]-a+]`).
             Ast::ClassBracketed(class) => {
                 let written = self.written(class.span);
-                !["--", "&&", "~~"].iter().any(|op| written.contains(op))
+                let inside = written
+                    .get(1..written.len().saturating_sub(1))
+                    .unwrap_or("");
+                !["--", "&&", "~~"].iter().any(|op| written.contains(op)) && !inside.contains(']')
             }
             Ast::Literal(lit) => !matches!(
                 lit.kind,
@@ -363,7 +368,6 @@ mod tests {
         for shared in [
             r"(?i)(\w{8}\.exe)|(psexec)",
             r"[abc]x",
-            r"[^\]a-]+",
             r"^cmd\s+/c",
             r"\bnet\b",
             r"a{2,3}b{2}c{1,}",
@@ -382,6 +386,8 @@ mod tests {
             r"[a[b]]",
             r"[a-z&&[^b]]",
             r"[--a]",
+            r"[^]-a+]x",
+            r"[\]-a@+]x",
             r"a?+as",
             r"a++",
             r"a{2}+",
