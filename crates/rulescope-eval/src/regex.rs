@@ -93,8 +93,13 @@ impl Regex {
 
     /// The compiled pattern to search `text` with.
     fn for_text(&self, text: &str) -> &Pcre {
+        self.pcre(text.is_ascii())
+    }
+
+    /// The byte-mode copy for ASCII text when there is one, else the UTF pattern.
+    fn pcre(&self, ascii_text: bool) -> &Pcre {
         match &self.ascii {
-            Some(ascii) if text.is_ascii() => ascii,
+            Some(ascii) if ascii_text => ascii,
             _ => &self.re,
         }
     }
@@ -102,12 +107,12 @@ impl Regex {
     /// Whether the pattern matches anywhere in `text`. On ASCII text with a linear copy, no
     /// search can hit the match limit: where PCRE2 would have, the true answer is given.
     pub fn is_match(&self, text: &str) -> Result<bool, RegexError> {
-        if text.is_ascii()
-            && let Some(linear) = self.linear_for(text)
-        {
+        // Checked once: each check reads all of `_raw`.
+        let ascii = text.is_ascii();
+        if ascii && let Some(linear) = self.linear_for(text) {
             return Ok(linear.is_match(text));
         }
-        self.for_text(text)
+        self.pcre(ascii)
             .is_match(text.as_bytes())
             .map_err(|_| RegexError::Limit)
     }
