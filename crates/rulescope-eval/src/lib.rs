@@ -19,6 +19,9 @@
 //! and event id run (see [`plan::Selector`]). Reading EVTX, the base searches are tested on
 //! the parser's worker threads ([`Engine::screen`]); the session thread runs the rest.
 
+#[cfg(test)]
+mod test_data;
+
 pub mod cim;
 pub mod coverage;
 pub mod eval;

@@ -370,12 +370,10 @@ mod tests {
     /// skip work.
     #[test]
     fn screening_passes_what_the_base_searches_match() {
-        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-        let events_dir = shared.join("datasets/EVTX-to-MITRE-Attack");
-        if !events_dir.is_dir() || !shared.join("corpus/armory").is_dir() {
-            eprintln!("skipped: ../shared (armory corpus and EVTX datasets) is not present");
+        let Some(shared) = crate::test_data::shared_with("EVTX-to-MITRE-Attack") else {
             return;
-        }
+        };
+        let events_dir = shared.join("datasets/EVTX-to-MITRE-Attack");
         let report = rulescope_load::load_paths(&[shared.join("corpus/armory")]);
         let files = input::discover(&[events_dir]);
         let mut passed = 0;

@@ -475,12 +475,12 @@ mod tests {
     /// copy must answer as PCRE2 does on the `_raw` and field values of recorded events.
     #[test]
     fn armory_regexes_answer_alike_on_recorded_events() {
-        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-        let events_dir = shared.join("datasets/EVTX-to-MITRE-Attack/TA0008-Lateral Movement");
-        if !events_dir.is_dir() || !shared.join("corpus/armory").is_dir() {
-            eprintln!("skipped: ../shared (armory corpus and EVTX datasets) is not present");
+        let Some(shared) =
+            crate::test_data::shared_with("EVTX-to-MITRE-Attack/TA0008-Lateral Movement")
+        else {
             return;
-        }
+        };
+        let events_dir = shared.join("datasets/EVTX-to-MITRE-Attack/TA0008-Lateral Movement");
         let mut texts = std::collections::BTreeSet::new();
         let mut stats = crate::InputStats::default();
         for file in crate::input::discover(&[events_dir]).iter().take(6) {
