@@ -106,6 +106,15 @@ fn error_message(body: &Value, status: StatusCode) -> String {
     error["message"].as_str().expect("message").to_owned()
 }
 
+/// Each URI answers with its status and a JSON error body.
+async fn json_errors(cases: &[(&str, StatusCode)]) {
+    for &(uri, status) in cases {
+        let (got, body) = json(uri).await;
+        assert_eq!(got, status, "{uri}");
+        error_message(&body, status);
+    }
+}
+
 fn keys(list: &Value) -> Vec<&str> {
     list.as_array()
         .expect("list")
@@ -330,16 +339,13 @@ async fn a_rule_is_its_json_export_and_shared_ids_offer_choices() {
     assert!(apis.contains(&"/api/rules/77777.1?path=a.yml"), "{apis:?}");
     assert!(apis.contains(&"/api/rules/77777.1-2"), "{apis:?}");
 
-    for (uri, status) in [
+    json_errors(&[
         ("/api/rules/nope", StatusCode::NOT_FOUND),
         ("/api/rules/77777.1?path=c.yml", StatusCode::NOT_FOUND),
         ("/api/rules/90005.90051?colour=red", StatusCode::BAD_REQUEST),
         ("/api/rules/", StatusCode::NOT_FOUND),
-    ] {
-        let (got, body) = json(uri).await;
-        assert_eq!(got, status, "{uri}");
-        error_message(&body, status);
-    }
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -471,17 +477,14 @@ async fn techniques_list_their_rules() {
     assert_eq!(body["sub_techniques"][0]["id"], "T1053.003");
     assert_eq!(body["sub_techniques"][0]["rules"], 1);
 
-    for (uri, status) in [
+    json_errors(&[
         ("/api/techniques/T9999", StatusCode::NOT_FOUND),
         ("/api/techniques/T9999.999", StatusCode::NOT_FOUND),
         ("/api/techniques/powershell", StatusCode::BAD_REQUEST),
         ("/api/techniques/T1053.3", StatusCode::BAD_REQUEST),
         ("/api/techniques/", StatusCode::NOT_FOUND),
-    ] {
-        let (got, body) = json(uri).await;
-        assert_eq!(got, status, "{uri}");
-        error_message(&body, status);
-    }
+    ])
+    .await;
 }
 
 #[tokio::test]
