@@ -29,6 +29,7 @@ pub mod event;
 pub mod exec;
 pub mod input;
 mod json;
+mod literals;
 pub mod macros;
 pub mod plan;
 mod prefilter;

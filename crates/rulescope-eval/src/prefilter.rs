@@ -9,6 +9,7 @@ use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 
 use crate::event::Event;
+use crate::literals::LiteralSet;
 use crate::plan::{Plan, Selector, Stage};
 use crate::search::{Gate, Header, Search, Skeleton};
 use crate::value::Value;
@@ -40,8 +41,8 @@ pub(crate) struct Prefilter {
     /// scanned once for those its header's candidate rules use, so most patterns are ruled
     /// out without a search of their own.
     literals: Vec<Vec<u8>>,
-    /// Automata by the literals they find: headers whose candidates use the same literals
-    /// share one. One automaton for all literals was 10 MB, and walking it missed the cache.
+    /// Scans by the literals they find: headers whose candidates use the same literals share
+    /// one. One scan for all literals was slower: each event needs a tenth of them.
     scans: Mutex<HashMap<Vec<u32>, Arc<LiteralScan>>>,
     /// Candidates per event header, built from the first event with it; keyed by the
     /// header's hash so an event finds its entry without copying its header.
@@ -106,7 +107,7 @@ impl Prefilter {
         let c = self.candidates(event);
         SCRATCH.with(|found| {
             let mut found = found.borrow_mut();
-            let found = c.scan.found(&event.raw_lower, &mut found);
+            let found = Some(c.scan.found(&event.raw_lower, &mut found));
             let test = |s: &Search| s.matches_with(&event.fields, Some(&event.raw_lower), found);
             let whole = |i: u32| {
                 let base = self.bases[i as usize]
@@ -184,22 +185,17 @@ impl Prefilter {
         if let Some(scan) = scans().get(&ids) {
             return scan.clone();
         }
-        let patterns = ids.iter().filter_map(|&i| self.literals.get(i as usize));
         let mut unscanned = vec![true; self.literals.len()];
         for &i in &ids {
             if let Some(slot) = unscanned.get_mut(i as usize) {
                 *slot = false;
             }
         }
+        let literals = ids
+            .iter()
+            .filter_map(|&i| self.literals.get(i as usize).cloned());
         let scan = Arc::new(LiteralScan {
-            // Without the automaton every pattern is searched for: slower, same answers.
-            // Start states are plain without a prefilter, so a byte costs a table lookup
-            // and one test. A contiguous NFA: built in a fraction of a DFA's time, and
-            // small enough to stay in cache.
-            automaton: aho_corasick::nfa::contiguous::NFA::builder()
-                .prefilter(false)
-                .build(patterns)
-                .ok(),
+            set: LiteralSet::new(literals.collect()),
             ids: ids.clone(),
             unscanned,
         });
@@ -207,9 +203,9 @@ impl Prefilter {
     }
 }
 
-/// An automaton for some of the literals, and their engine-wide numbers.
+/// A scan for some of the literals, and their engine-wide numbers.
 struct LiteralScan {
-    automaton: Option<aho_corasick::nfa::contiguous::NFA>,
+    set: LiteralSet,
     ids: Vec<u32>,
     /// What `found` starts as: false for the literals scanned for, true (may occur: the
     /// pattern itself is searched) for the others.
@@ -218,43 +214,16 @@ struct LiteralScan {
 
 impl LiteralScan {
     /// Which literals occur in an event's lower-cased `_raw`, written into `found` (sized for
-    /// every literal of the engine); `None` without an automaton.
-    fn found<'f>(&self, raw_lower: &str, found: &'f mut Vec<bool>) -> Option<&'f [bool]> {
-        let automaton = self.automaton.as_ref()?;
+    /// every literal of the engine).
+    fn found<'f>(&self, raw_lower: &str, found: &'f mut Vec<bool>) -> &'f [bool] {
         found.clear();
         found.extend_from_slice(&self.unscanned);
-        mark_literals(automaton, raw_lower.as_bytes(), &self.ids, found);
-        Some(found)
-    }
-}
-
-/// Sets `found[ids[i]]` for every pattern `i` of `automaton` that occurs in `text`,
-/// overlaps included. The automaton is walked here rather than through
-/// `find_overlapping_iter`, which returned to its caller at every match and cost four times
-/// as many instructions per byte.
-fn mark_literals(
-    automaton: &impl aho_corasick::automaton::Automaton,
-    text: &[u8],
-    ids: &[u32],
-    found: &mut [bool],
-) {
-    use aho_corasick::Anchored;
-    let Ok(mut sid) = automaton.start_state(Anchored::No) else {
-        return;
-    };
-    for &byte in text {
-        sid = automaton.next_state(Anchored::No, sid, byte);
-        if automaton.is_special(sid) {
-            if automaton.is_dead(sid) {
-                return;
+        self.set.scan(raw_lower.as_bytes(), &mut |i| {
+            if let Some(slot) = self.ids.get(i).and_then(|&id| found.get_mut(id as usize)) {
+                *slot = true;
             }
-            for i in 0..automaton.match_len(sid) {
-                let id = ids.get(automaton.match_pattern(sid, i).as_usize());
-                if let Some(slot) = id.and_then(|&id| found.get_mut(id as usize)) {
-                    *slot = true;
-                }
-            }
-        }
+        });
+        found
     }
 }
 
@@ -414,28 +383,5 @@ mod tests {
             assert!(stats.events > 500, "{} events", stats.events);
         }
         assert!(passed > 1000, "{passed} rule passes");
-    }
-
-    proptest::proptest! {
-        /// The walk finds the literals the automaton's own overlapping search finds.
-        #[test]
-        fn marked_literals_are_the_overlapping_matches(
-            literals in proptest::collection::vec("[abc]{1,5}", 1..12),
-            text in "[abcd]{0,40}",
-        ) {
-            let automaton = aho_corasick::nfa::contiguous::NFA::builder()
-                .prefilter(false)
-                .build(&literals)
-                .expect("builds");
-            let mut marked = vec![false; literals.len()];
-            let ids: Vec<u32> = (0..literals.len() as u32).collect();
-            mark_literals(&automaton, text.as_bytes(), &ids, &mut marked);
-            let ac = aho_corasick::AhoCorasick::new(&literals).expect("builds");
-            let mut expected = vec![false; literals.len()];
-            for m in ac.find_overlapping_iter(&text) {
-                expected[m.pattern().as_usize()] = true;
-            }
-            proptest::prop_assert_eq!(marked, expected);
-        }
     }
 }
