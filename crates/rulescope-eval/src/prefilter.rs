@@ -49,10 +49,19 @@ pub(crate) struct Prefilter {
     candidates: Mutex<HashMap<u64, Vec<HeaderEntry>>>,
 }
 
+/// The buffers `passing` fills for each event, kept per screening thread.
+#[derive(Default)]
+struct Scratch {
+    /// Per engine-wide literal: whether `_raw` may hold it.
+    found: Vec<bool>,
+    /// The literals of the header's scan that `_raw` holds, by their place in the scan.
+    present: Vec<u32>,
+    /// The gates to test.
+    open: Vec<u32>,
+}
+
 thread_local! {
-    /// Per screening thread, the buffer `passing` fills for each event: which literals
-    /// `_raw` holds.
-    static SCRATCH: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
 }
 
 impl Prefilter {
@@ -105,9 +114,22 @@ impl Prefilter {
     /// The indices of the rules whose base search `event` passes, in rule order.
     pub(crate) fn passing(&self, event: &Event) -> Vec<u32> {
         let c = self.candidates(event);
-        SCRATCH.with(|found| {
-            let mut found = found.borrow_mut();
-            let found = Some(c.scan.found(&event.raw_lower, &mut found));
+        SCRATCH.with(|scratch| {
+            let Scratch {
+                found,
+                present,
+                open,
+            } = &mut *scratch.borrow_mut();
+            c.scan.found(&event.raw_lower, found, present);
+            // Only gates that a literal of `_raw` opens, or that need none, can pass.
+            open.clear();
+            open.extend_from_slice(&c.unconditional);
+            for &i in present.iter() {
+                open.extend_from_slice(&c.opened_by[i as usize]);
+            }
+            open.sort_unstable();
+            open.dedup();
+            let found = Some(found.as_slice());
             let test = |s: &Search| s.matches_with(&event.fields, Some(&event.raw_lower), found);
             let whole = |i: u32| {
                 let base = self.bases[i as usize]
@@ -117,7 +139,7 @@ impl Prefilter {
             };
             let mut out = Vec::new();
             // Each distinct gate is tested once; most fail, ruling out all their rules.
-            for gate in &c.gates {
+            for gate in open.iter().map(|&g| &c.gates[g as usize]) {
                 if !test(self.gate_search(gate.search)) {
                     continue;
                 }
@@ -213,17 +235,21 @@ struct LiteralScan {
 }
 
 impl LiteralScan {
-    /// Which literals occur in an event's lower-cased `_raw`, written into `found` (sized for
-    /// every literal of the engine).
-    fn found<'f>(&self, raw_lower: &str, found: &'f mut Vec<bool>) -> &'f [bool] {
+    /// Which literals occur in an event's lower-cased `_raw`: `found` is set for every
+    /// literal of the engine (true for those not scanned for), `present` lists those of
+    /// this scan that occur, by their place in it.
+    fn found(&self, raw_lower: &str, found: &mut Vec<bool>, present: &mut Vec<u32>) {
         found.clear();
         found.extend_from_slice(&self.unscanned);
+        present.clear();
         self.set.scan(raw_lower.as_bytes(), &mut |i| {
-            if let Some(slot) = self.ids.get(i).and_then(|&id| found.get_mut(id as usize)) {
+            if let Some(slot) = self.ids.get(i).and_then(|&id| found.get_mut(id as usize))
+                && !*slot
+            {
                 *slot = true;
+                present.push(i as u32);
             }
         });
-        found
     }
 }
 
@@ -235,6 +261,12 @@ struct Candidates {
     gates: Vec<GateRules>,
     /// The scan for the literals of these rules' base searches.
     scan: Arc<LiteralScan>,
+    /// Per literal of the scan, the gates that need one of a few literals, this among them
+    /// (see [`Search::needed_literals`]): most events hold none of a gate's, so most gates
+    /// are never looked at.
+    opened_by: Vec<Vec<u32>>,
+    /// The gates that need no literal.
+    unconditional: Vec<u32>,
     /// Rules without a gate, tested on their whole base search (every event passes a rule
     /// that does not start with a search).
     ungated: Vec<u32>,
@@ -301,8 +333,26 @@ impl Candidates {
                 .gate_search(gate.search)
                 .literal_ids(&mut literal_ids);
         }
+        let scan = filter.scan(literal_ids);
+        let mut opened_by = vec![Vec::new(); scan.ids.len()];
+        let mut unconditional = Vec::new();
+        for (g, gate) in gates.iter().enumerate() {
+            let needed = filter.gate_search(gate.search).needed_literals();
+            // Every literal of a gate is scanned for; were one not, the gate is tested.
+            let places: Option<Vec<usize>> = needed.and_then(|ids| {
+                ids.iter()
+                    .map(|id| scan.ids.binary_search(id).ok())
+                    .collect()
+            });
+            match places {
+                Some(places) => places.into_iter().for_each(|p| opened_by[p].push(g as u32)),
+                None => unconditional.push(g as u32),
+            }
+        }
         Candidates {
-            scan: filter.scan(literal_ids),
+            scan,
+            opened_by,
+            unconditional,
             gates,
             ungated,
         }

@@ -621,6 +621,28 @@ impl Search {
         }
     }
 
+    /// Literals of [`Search::Hinted`] patterns one of which `_raw` must hold for the search
+    /// to match; `None` when no such set is known (a field comparison, a negation, a term
+    /// too short to be a literal, `*`).
+    pub fn needed_literals(&self) -> Option<Vec<u32>> {
+        match self {
+            Search::Hinted { literal, .. } => Some(vec![*literal as u32]),
+            Search::Or(items) => {
+                let mut any = Vec::new();
+                for item in items {
+                    any.extend(item.needed_literals()?);
+                }
+                Some(any)
+            }
+            // Each conjunct's literals are needed; the fewest make the sharpest test.
+            Search::And(items) => items
+                .iter()
+                .filter_map(Search::needed_literals)
+                .min_by_key(Vec::len),
+            _ => None,
+        }
+    }
+
     /// Rewrites raw patterns into [`Search::Hinted`] ones, registering their longest
     /// literal part (lower-cased) in `literals`, so one multi-pattern scan of `_raw` per
     /// event can rule most of them out.
@@ -782,6 +804,49 @@ mod tests {
             xml
         ));
         assert!(!raw("psexesvc.EXE", Some(IndexedKind::Case), xml));
+    }
+
+    /// The literals a base search needs: all of an OR's, the fewest of an AND's conjuncts,
+    /// none where a branch could match without one.
+    #[test]
+    fn needed_literals_follow_and_or_and_their_gaps() {
+        let needed = |query: &str| {
+            let plan = crate::plan::compile(
+                query,
+                &rulescope_spl::MacroTable::default(),
+                &mut crate::plan::Lookups::new(None),
+            )
+            .expect("compiles");
+            let Some(crate::plan::Stage::Search(s)) = plan.stages.first() else {
+                panic!("a base search")
+            };
+            let (mut literals, mut index) = (Vec::new(), HashMap::new());
+            let hinted = s.with_literals(&mut literals, &mut index);
+            hinted.needed_literals().map(|ids| {
+                ids.iter()
+                    .map(|&i| String::from_utf8_lossy(&literals[i as usize]).into_owned())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            needed("psexec OR paexec"),
+            Some(vec!["psexec".into(), "paexec".into()])
+        );
+        assert_eq!(
+            needed("(psexec OR paexec OR csexec) EventCode=4688 \"*\\\\admin$*\""),
+            Some(vec!["\\admin$".into()])
+        );
+        assert_eq!(
+            needed("psexec OR EventCode=4688"),
+            None,
+            "a comparison needs no literal"
+        );
+        assert_eq!(
+            needed("psexec OR exe"),
+            None,
+            "three letters make no literal"
+        );
+        assert_eq!(needed("NOT psexec"), None);
     }
 
     #[test]
