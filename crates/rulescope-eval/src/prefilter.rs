@@ -32,6 +32,9 @@ struct Base {
     gate_ids: Vec<usize>,
     /// The literals of the search's raw patterns.
     literal_ids: Vec<u32>,
+    /// The number of its shape: rules of one shape (equal selector and skeleton, both with
+    /// a search or without, both a top-level AND or not) get the same gate from a header.
+    shape: usize,
 }
 
 pub(crate) struct Prefilter {
@@ -44,6 +47,8 @@ pub(crate) struct Prefilter {
     /// Scans by the literals they find: headers whose candidates use the same literals share
     /// one. One scan for all literals was slower: each event needs a tenth of them.
     scans: Mutex<HashMap<Vec<u32>, Arc<LiteralScan>>>,
+    /// How many shapes the rules have (see [`Base::shape`]).
+    shapes: usize,
     /// Candidates per event header, built from the first event with it; keyed by the
     /// header's hash so an event finds its entry without copying its header.
     candidates: Mutex<HashMap<u64, Vec<HeaderEntry>>>,
@@ -69,13 +74,14 @@ impl Prefilter {
         let (mut literals, mut literal_ids) = (Vec::new(), HashMap::new());
         let mut gate_numbers: HashMap<String, usize> = HashMap::new();
         let mut leaf_numbers = HashMap::new();
+        let mut shapes = HashMap::new();
         let mut gate_id = |s: &Search| {
             let mut print = String::new();
             s.fingerprint(&mut print);
             let next = gate_numbers.len();
             *gate_numbers.entry(print).or_insert(next)
         };
-        let bases = plans
+        let bases: Vec<Option<Base>> = plans
             .map(|plan| {
                 let plan = plan?;
                 let search = match plan.stages.first() {
@@ -94,16 +100,29 @@ impl Prefilter {
                     }
                     s.literal_ids(&mut literal_ids);
                 }
+                let mut print = format!(
+                    "{:?}{:?}{:?}{}{}",
+                    plan.selector.codes,
+                    plan.selector.sourcetypes,
+                    plan.selector.sources,
+                    search.is_some(),
+                    matches!(&search, Some(Search::And(items)) if !items.is_empty()),
+                );
+                header.fingerprint(&mut print);
+                let next = shapes.len();
+                let shape = *shapes.entry(print).or_insert(next);
                 Some(Base {
                     selector: plan.selector.clone(),
                     header,
                     search,
                     gate_ids,
                     literal_ids,
+                    shape,
                 })
             })
             .collect();
         Prefilter {
+            shapes: shapes.len(),
             bases,
             literals,
             scans: Mutex::new(HashMap::new()),
@@ -287,17 +306,22 @@ impl Candidates {
         let mut local: HashMap<(usize, bool), usize> = HashMap::new();
         let mut ungated = Vec::new();
         let header = Header::new(event);
+        // What the header decides, once per shape. A rule without a search takes every
+        // event its selector admits.
+        let decide = |base: &Base| match &base.search {
+            _ if !base.selector.admits(st, src, *code, *mentions) => Gate::Never,
+            None => Gate::Always,
+            Some(s) => base.header.gate(s, &header),
+        };
+        let mut decided: Vec<Option<Gate>> = vec![None; filter.shapes];
         for (i, base) in filter.bases.iter().enumerate() {
             let Some(base) = base else { continue };
-            if !base.selector.admits(st, src, *code, *mentions) {
-                continue;
-            }
-            let rule = i as u32;
-            let Some(s) = &base.search else {
-                ungated.push(rule);
-                continue;
+            let gate = match decided.get_mut(base.shape) {
+                Some(slot) => *slot.get_or_insert_with(|| decide(base)),
+                None => decide(base),
             };
-            let item = match base.header.gate(s, &header) {
+            let rule = i as u32;
+            let item = match gate {
                 Gate::Never => continue,
                 Gate::Always => {
                     ungated.push(rule);

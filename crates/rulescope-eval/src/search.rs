@@ -477,6 +477,35 @@ impl Skeleton {
         }
     }
 
+    /// A canonical text of the skeleton once numbered, to recognise equal ones: what a
+    /// header decides of it is the same for all.
+    pub fn fingerprint(&self, out: &mut String) {
+        use std::fmt::Write;
+        match self {
+            Skeleton::Open => out.push('o'),
+            Skeleton::Leaf(_, id) => {
+                let _ = write!(out, "l{id:?}");
+            }
+            Skeleton::And(items) | Skeleton::Or(items) => {
+                out.push_str(if matches!(self, Skeleton::And(_)) {
+                    "a("
+                } else {
+                    "r("
+                });
+                for item in items {
+                    item.fingerprint(out);
+                    out.push(',');
+                }
+                out.push(')');
+            }
+            Skeleton::Not(inner) => {
+                out.push_str("n(");
+                inner.fingerprint(out);
+                out.push(')');
+            }
+        }
+    }
+
     /// What `header` decides; `None` when the rest of the event matters. The
     /// answer holds for every event sharing the header.
     pub fn decide(&self, header: &Header) -> Option<bool> {
