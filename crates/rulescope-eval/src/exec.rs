@@ -2,6 +2,7 @@
 //! only blocking stages (stats, eventstats, sort, fillnull without fields) hold rows, so
 //! memory follows their state, not the input. Counts what enters and leaves every stage.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -71,7 +72,14 @@ impl AggState {
         }
         match self {
             AggState::Count(n) => *n += 1,
-            AggState::Set(s) => s.extend(v.texts()),
+            AggState::Set(s) => {
+                // Most values repeat: copied only when new.
+                v.for_each_text(|t| {
+                    if !s.contains(t) {
+                        s.insert(t.to_owned());
+                    }
+                });
+            }
             AggState::List(l) => {
                 for t in v.texts() {
                     if l.len() < LIST_LIMIT {
@@ -81,39 +89,37 @@ impl AggState {
             }
             AggState::MinMax { num, text } => {
                 let want_min = func == "min";
-                for t in v.texts() {
-                    match crate::value::parse_num(&t) {
-                        Some(n) => {
-                            *num = Some(match *num {
-                                Some(m) if want_min => m.min(n),
-                                Some(m) => m.max(n),
-                                None => n,
-                            })
-                        }
-                        None => {
-                            let better = text
-                                .as_ref()
-                                .is_none_or(|cur| if want_min { t < *cur } else { t > *cur });
-                            if better {
-                                *text = Some(t);
-                            }
+                v.for_each_text(|t| match crate::value::parse_num(t) {
+                    Some(n) => {
+                        *num = Some(match *num {
+                            Some(m) if want_min => m.min(n),
+                            Some(m) => m.max(n),
+                            None => n,
+                        })
+                    }
+                    None => {
+                        let better = text
+                            .as_deref()
+                            .is_none_or(|cur| if want_min { t < cur } else { t > cur });
+                        if better {
+                            *text = Some(t.to_owned());
                         }
                     }
-                }
+                });
             }
-            AggState::Sum(s) => {
-                for n in v.texts().iter().filter_map(|t| crate::value::parse_num(t)) {
+            AggState::Sum(s) => v.for_each_text(|t| {
+                if let Some(n) = crate::value::parse_num(t) {
                     *s = Some(s.unwrap_or(0.0) + n);
                 }
-            }
-            AggState::Moments { n, mean, m2 } => {
-                for x in v.texts().iter().filter_map(|t| crate::value::parse_num(t)) {
+            }),
+            AggState::Moments { n, mean, m2 } => v.for_each_text(|t| {
+                if let Some(x) = crate::value::parse_num(t) {
                     *n += 1;
                     let d = x - *mean;
                     *mean += d / *n as f64;
                     *m2 += d * (x - *mean);
                 }
-            }
+            }),
             AggState::Timed(cur) => {
                 let t = time.unwrap_or(0.0);
                 let replace = cur.as_ref().is_none_or(|(ct, _)| {
@@ -132,11 +138,11 @@ impl AggState {
                     *cur = Some(v.clone());
                 }
             }
-            AggState::Range(r) => {
-                for x in v.texts().iter().filter_map(|t| crate::value::parse_num(t)) {
+            AggState::Range(r) => v.for_each_text(|t| {
+                if let Some(x) = crate::value::parse_num(t) {
                     *r = Some(r.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x))));
                 }
-            }
+            }),
         }
     }
 
@@ -196,8 +202,12 @@ impl Group {
                             continue;
                         }
                         let name = match wildcard_capture(f, k) {
-                            Some(cap) if agg.name.contains('*') => agg.name.replacen('*', cap, 1),
-                            _ => format!("{}({k})", agg.func),
+                            // `values(*) as *`: the field's own name.
+                            Some(cap) if agg.name == "*" => Cow::Borrowed(cap),
+                            Some(cap) if agg.name.contains('*') => {
+                                Cow::Owned(agg.name.replacen('*', cap, 1))
+                            }
+                            _ => Cow::Owned(format!("{}({k})", agg.func)),
                         };
                         self.slot(i, agg, &name).add(&agg.func, v, time);
                     }
@@ -214,11 +224,15 @@ impl Group {
     }
 
     fn slot(&mut self, i: usize, agg: &Agg, name: &str) -> &mut AggState {
-        &mut self
-            .aggs
-            .entry(name.to_owned())
-            .or_insert_with(|| (i, AggState::new(&agg.func)))
-            .1
+        // Looked up before a key is made: groups see the same names row after row.
+        let at = match self.aggs.get_index_of(name) {
+            Some(at) => at,
+            None => {
+                let fresh = (i, AggState::new(&agg.func));
+                self.aggs.insert_full(name.to_owned(), fresh).0
+            }
+        };
+        &mut self.aggs[at].1
     }
 
     fn results<'a>(&'a self, spec: &'a StatsSpec) -> impl Iterator<Item = (String, Value)> + 'a {

@@ -72,6 +72,14 @@ impl Value {
         }
     }
 
+    /// Calls `f` on each value as text.
+    pub fn for_each_text(&self, mut f: impl FnMut(&str)) {
+        self.any_text(|t| {
+            f(t);
+            false
+        });
+    }
+
     /// Calls `f` on each value as text until it returns true.
     pub fn any_text(&self, mut f: impl FnMut(&str) -> bool) -> bool {
         match self {
@@ -160,30 +168,20 @@ pub fn wildcard_match<T: Copy + PartialEq>(
     pattern[p..].iter().all(|&c| c == many)
 }
 
-/// Case-sensitive glob for field names (`process_*`).
+/// Case-sensitive glob for field names (`process_*`). `table` and `stats values(*)` test
+/// every field of every row against their patterns, so the usual shapes (`*`, `name*`,
+/// `*name`) are answered without walking the pattern.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    if !pattern.contains('*') {
+    let Some(star) = pattern.bytes().position(|b| b == b'*') else {
         return pattern == name;
+    };
+    let (before, after) = (&pattern[..star], &pattern[star + 1..]);
+    if !after.as_bytes().contains(&b'*') {
+        return name.len() >= before.len() + after.len()
+            && name.starts_with(before)
+            && name.ends_with(after);
     }
-    let (p, t) = (pattern.as_bytes(), name.as_bytes());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == b'*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == b'*')
+    wildcard_match(pattern.as_bytes(), name.as_bytes(), b'*', |p, t| p == t)
 }
 
 /// The text a single `*` in `pattern` stood for in `name` (for `as *` renames); `None`
@@ -199,6 +197,18 @@ pub fn wildcard_capture<'a>(pattern: &str, name: &'a str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The shortcuts for one wildcard answer as the general match does.
+        #[test]
+        fn field_globs_agree_with_the_general_match(
+            pattern in "[ab_*]{0,6}",
+            name in "[ab_]{0,6}",
+        ) {
+            let general = wildcard_match(pattern.as_bytes(), name.as_bytes(), b'*', |p, t| p == t);
+            proptest::prop_assert_eq!(glob_match(&pattern, &name), general);
+        }
+    }
 
     #[test]
     fn globs_and_numbers() {
